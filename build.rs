@@ -1,0 +1,25 @@
+//! Compiles `proto/` into Rust with protox (a pure-Rust protobuf compiler, so no system
+//! `protoc` is needed) and tonic-prost-build, and writes the file descriptor set that
+//! server reflection serves.
+
+use std::{env, fs, path::PathBuf};
+
+use prost::Message;
+
+const PROTOS: &[&str] = &["proto/docclass/v1/docclass.proto"];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    for proto in PROTOS {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    let descriptors = protox::compile(PROTOS, ["proto"])?;
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    fs::write(
+        out_dir.join("docclass_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
+    tonic_prost_build::configure()
+        .type_attribute(".docclass.v1", "#[derive(serde::Serialize)]")
+        .compile_fds(descriptors)?;
+    Ok(())
+}

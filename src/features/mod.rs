@@ -1,0 +1,404 @@
+//! Text → sparse feature vectors: word and character n-grams, hashed to 64-bit keys,
+//! kept when frequent enough in the training corpus (the vocabulary), weighted by TF-IDF
+//! and L2-normalised. Stance models add target-aware copies of every feature so one model
+//! learns both target-specific and target-independent weights.
+//!
+//! Only the 64-bit key of each n-gram is stored (not its text), which keeps model files
+//! small; the text is recovered from the request itself when an explanation is asked for.
+
+mod vocabulary;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use crate::text::{self, Document};
+pub use vocabulary::Vocabulary;
+
+/// Inclusive range of n-gram lengths.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NgramRange {
+    /// Shortest n-gram.
+    pub min: usize,
+    /// Longest n-gram.
+    pub max: usize,
+}
+
+/// How a stance target enters the features.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum TargetFeatures {
+    /// The target is ignored.
+    Ignore,
+    /// Every feature is emitted twice: once shared by all targets and once tied to the
+    /// request's target. A target never seen in training only fires the shared copies.
+    PerTarget,
+}
+
+/// Everything that decides which features a document produces.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FeatureSettings {
+    /// Word n-gram lengths.
+    pub word_ngrams: NgramRange,
+    /// Character n-gram lengths inside word boundaries (like scikit-learn's `char_wb`).
+    pub char_ngrams: Option<NgramRange>,
+    /// Use 1 + ln(count) instead of the raw count.
+    pub sublinear_tf: bool,
+    /// Keep features that occur in at least this many training documents.
+    pub min_df: u32,
+    /// Keep at most this many features (the most frequent ones).
+    pub max_features: Option<usize>,
+    /// How the stance target is used.
+    pub target_features: TargetFeatures,
+}
+
+impl Default for FeatureSettings {
+    fn default() -> Self {
+        Self {
+            word_ngrams: NgramRange { min: 1, max: 2 },
+            char_ngrams: None,
+            sublinear_tf: true,
+            min_df: 2,
+            max_features: None,
+            target_features: TargetFeatures::Ignore,
+        }
+    }
+}
+
+/// Errors in feature settings or fitting.
+#[derive(Debug, Error)]
+pub enum FeatureError {
+    /// An n-gram range is empty or starts at zero.
+    #[error("invalid {kind} n-gram range {min}..={max}: need 1 <= min <= max")]
+    InvalidRange {
+        /// "word" or "char".
+        kind: &'static str,
+        /// Shortest n-gram asked for.
+        min: usize,
+        /// Longest n-gram asked for.
+        max: usize,
+    },
+    /// No feature survived the document-frequency cut.
+    #[error("no feature occurs in at least {min_df} training documents")]
+    EmptyVocabulary {
+        /// The cut that was applied.
+        min_df: u32,
+    },
+}
+
+/// A sparse vector: feature columns in increasing order and their values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseVector {
+    /// Column indices, strictly increasing.
+    pub indices: Vec<u32>,
+    /// Values, one per index.
+    pub values: Vec<f32>,
+}
+
+/// One emitted feature: its key and the text it stands for.
+struct Term<'t> {
+    key: u64,
+    text: &'t str,
+    targeted: bool,
+}
+
+/// Reusable buffers for feature extraction, so a request allocates little.
+#[derive(Default)]
+pub struct Scratch {
+    lowered: String,
+    term: String,
+    padded: String,
+    bounds: Vec<usize>,
+    columns: Vec<u32>,
+}
+
+impl FeatureSettings {
+    /// Checks the n-gram ranges.
+    pub fn validate(&self) -> Result<(), FeatureError> {
+        let ranges = [("word", Some(self.word_ngrams)), ("char", self.char_ngrams)];
+        for (kind, range) in ranges {
+            if let Some(NgramRange { min, max }) = range {
+                if min == 0 || min > max {
+                    return Err(FeatureError::InvalidRange { kind, min, max });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `sink` with every feature occurrence of `doc` (title then body).
+    fn for_each_term(&self, doc: &Document, scratch: &mut Scratch, sink: &mut dyn FnMut(Term)) {
+        let target_seed = match (self.target_features, doc.target) {
+            (TargetFeatures::PerTarget, Some(target)) if !text::is_blank(target) => {
+                Some(xxh3_64(text::normalize_target(target).as_bytes()))
+            }
+            _ => None,
+        };
+        let mut emit = |key: u64, text: &str| {
+            sink(Term {
+                key,
+                text,
+                targeted: false,
+            });
+            if let Some(seed) = target_seed {
+                sink(Term {
+                    key: (key ^ seed)
+                        .rotate_left(29)
+                        .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    text,
+                    targeted: true,
+                });
+            }
+        };
+        for part in [doc.title, doc.text] {
+            let Scratch {
+                lowered,
+                term,
+                padded,
+                bounds,
+                ..
+            } = &mut *scratch;
+            text::lowercase_into(part, lowered);
+            let tokens: Vec<&str> = text::words(lowered).collect();
+            let NgramRange { min, max } = self.word_ngrams;
+            for n in min..=max {
+                for window in tokens.windows(n) {
+                    term.clear();
+                    for (i, token) in window.iter().enumerate() {
+                        if i > 0 {
+                            term.push(' ');
+                        }
+                        term.push_str(token);
+                    }
+                    emit(xxh3_64_with_seed(term.as_bytes(), n as u64), term);
+                }
+            }
+            if let Some(NgramRange { min, max }) = self.char_ngrams {
+                for token in &tokens {
+                    padded.clear();
+                    padded.push(' ');
+                    padded.push_str(token);
+                    padded.push(' ');
+                    bounds.clear();
+                    bounds.extend(padded.char_indices().map(|(i, _)| i));
+                    bounds.push(padded.len());
+                    let chars = bounds.len() - 1;
+                    for n in min..=max.min(chars) {
+                        for start in 0..=chars - n {
+                            let gram = &padded[bounds[start]..bounds[start + n]];
+                            emit(xxh3_64_with_seed(gram.as_bytes(), 0x100 + n as u64), gram);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The distinct feature keys of `doc`, each once, appended to `keys`.
+    pub fn distinct_keys(&self, doc: &Document, scratch: &mut Scratch, keys: &mut Vec<u64>) {
+        let start = keys.len();
+        self.for_each_term(doc, scratch, &mut |term| keys.push(term.key));
+        keys[start..].sort_unstable();
+        let mut write = start;
+        for read in start..keys.len() {
+            if write == start || keys[write - 1] != keys[read] {
+                keys[write] = keys[read];
+                write += 1;
+            }
+        }
+        keys.truncate(write);
+    }
+}
+
+/// Fitted feature extraction: settings plus the vocabulary learned from a corpus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeatureExtractor {
+    settings: FeatureSettings,
+    vocabulary: Vocabulary,
+}
+
+impl FeatureExtractor {
+    /// Learns the vocabulary (document frequencies, IDF) of `docs`.
+    pub fn fit(settings: FeatureSettings, docs: &[Document]) -> Result<Self, FeatureError> {
+        settings.validate()?;
+        let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut scratch = Scratch::default();
+        let mut keys = Vec::new();
+        for doc in docs {
+            keys.clear();
+            settings.distinct_keys(doc, &mut scratch, &mut keys);
+            for key in &keys {
+                *document_frequency.entry(*key).or_insert(0) += 1;
+            }
+        }
+        let vocabulary = Vocabulary::from_document_frequencies(
+            document_frequency,
+            docs.len(),
+            settings.min_df,
+            settings.max_features,
+        )
+        .ok_or(FeatureError::EmptyVocabulary {
+            min_df: settings.min_df,
+        })?;
+        Ok(Self {
+            settings,
+            vocabulary,
+        })
+    }
+
+    /// The settings this extractor was fitted with.
+    pub fn settings(&self) -> &FeatureSettings {
+        &self.settings
+    }
+
+    /// Number of feature columns.
+    pub fn dimension(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// The TF-IDF vector of `doc`, L2-normalised.
+    pub fn transform(&self, doc: &Document, scratch: &mut Scratch) -> SparseVector {
+        let mut columns = std::mem::take(&mut scratch.columns);
+        columns.clear();
+        self.settings.for_each_term(doc, scratch, &mut |term| {
+            if let Some(column) = self.vocabulary.column(term.key) {
+                columns.push(column);
+            }
+        });
+        let vector = self.weigh(&mut columns);
+        scratch.columns = columns;
+        vector
+    }
+
+    /// Like [`transform`](Self::transform), and also the text of every column that fired
+    /// (targeted copies are prefixed with `target|`), for explanations.
+    pub fn transform_with_terms(
+        &self,
+        doc: &Document,
+        scratch: &mut Scratch,
+    ) -> (SparseVector, FxHashMap<u32, String>) {
+        let mut columns = Vec::new();
+        let mut terms = FxHashMap::default();
+        self.settings.for_each_term(doc, scratch, &mut |term| {
+            if let Some(column) = self.vocabulary.column(term.key) {
+                columns.push(column);
+                terms.entry(column).or_insert_with(|| {
+                    if term.targeted {
+                        format!("target|{}", term.text)
+                    } else {
+                        term.text.to_string()
+                    }
+                });
+            }
+        });
+        (self.weigh(&mut columns), terms)
+    }
+
+    /// Turns column occurrences into a normalised TF-IDF vector.
+    fn weigh(&self, columns: &mut [u32]) -> SparseVector {
+        columns.sort_unstable();
+        let mut vector = SparseVector::default();
+        let mut i = 0;
+        while i < columns.len() {
+            let column = columns[i];
+            let run = columns[i..].iter().take_while(|c| **c == column).count();
+            let tf = if self.settings.sublinear_tf {
+                1.0 + (run as f32).ln()
+            } else {
+                run as f32
+            };
+            vector.indices.push(column);
+            vector.values.push(tf * self.vocabulary.idf(column));
+            i += run;
+        }
+        let norm = vector.values.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            vector.values.iter_mut().for_each(|v| *v /= norm);
+        }
+        vector
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Vec<Document<'static>> {
+        ["the cat sat", "the dog sat", "a cat and a dog"]
+            .into_iter()
+            .map(Document::new)
+            .collect()
+    }
+
+    #[test]
+    fn vectors_are_normalised_and_sorted() {
+        let settings = FeatureSettings {
+            min_df: 1,
+            ..Default::default()
+        };
+        let extractor = FeatureExtractor::fit(settings, &docs()).expect("fit");
+        let v = extractor.transform(
+            &Document::new("The cat sat, the cat"),
+            &mut Scratch::default(),
+        );
+        assert!(v.indices.windows(2).all(|w| w[0] < w[1]));
+        let norm: f32 = v.values.iter().map(|x| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        let unknown = extractor.transform(&Document::new("zebra"), &mut Scratch::default());
+        assert!(unknown.indices.is_empty());
+    }
+
+    #[test]
+    fn min_df_prunes_rare_features() {
+        let settings = FeatureSettings {
+            min_df: 2,
+            word_ngrams: NgramRange { min: 1, max: 1 },
+            ..Default::default()
+        };
+        let extractor = FeatureExtractor::fit(settings, &docs()).expect("fit");
+        // the, sat, cat and dog occur in two documents each; "a" and "and" in one.
+        assert_eq!(extractor.dimension(), 4);
+    }
+
+    #[test]
+    fn per_target_features_fall_back_to_shared_ones() {
+        let settings = FeatureSettings {
+            min_df: 1,
+            target_features: TargetFeatures::PerTarget,
+            ..Default::default()
+        };
+        let mut training = docs();
+        training.iter_mut().for_each(|d| d.target = Some("Cats"));
+        let extractor = FeatureExtractor::fit(settings, &training).expect("fit");
+        let mut scratch = Scratch::default();
+        let seen = Document {
+            target: Some("cats"),
+            ..Document::new("the cat")
+        };
+        let unseen = Document {
+            target: Some("Dogs"),
+            ..Document::new("the cat")
+        };
+        let with_seen = extractor.transform(&seen, &mut scratch).indices.len();
+        let with_unseen = extractor.transform(&unseen, &mut scratch).indices.len();
+        assert_eq!(with_seen, 2 * with_unseen);
+        assert!(with_unseen > 0);
+    }
+
+    #[test]
+    fn char_ngrams_respect_multibyte_letters() {
+        let settings = FeatureSettings {
+            min_df: 1,
+            char_ngrams: Some(NgramRange { min: 2, max: 4 }),
+            ..Default::default()
+        };
+        let extractor = FeatureExtractor::fit(settings, &[Document::new("Zürich Ωμέγα")]);
+        assert!(extractor.is_ok());
+        assert!(FeatureSettings {
+            word_ngrams: NgramRange { min: 0, max: 1 },
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
+    }
+}

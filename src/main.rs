@@ -1,0 +1,397 @@
+//! The `docclass` command: serve the models over gRPC, train and evaluate them, or classify
+//! and summarize one file from the shell. Argument parsing and error reporting only; the
+//! work is done by the library.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use docclass::features::{FeatureSettings, NgramRange, TargetFeatures};
+use docclass::model::{ModelRegistry, Task};
+use docclass::service::{self, DocumentService, Limits, ServerConfig};
+use docclass::{pb, train};
+
+/// Topic, stance and extractive summaries for news documents, over gRPC.
+#[derive(Parser)]
+#[command(name = "docclass", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the models in --models over gRPC (with health and reflection services).
+    Serve(ServeArgs),
+    /// Train a model from labeled data (JSONL, JSONL.gz or CSV) and write it atomically.
+    Train(TrainArgs),
+    /// Evaluate a model file on labeled data.
+    Evaluate(EvaluateArgs),
+    /// Classify one text file (topic, and stance toward --target) and print JSON.
+    Classify(ClassifyArgs),
+    /// Summarize one text file, or a JSONL batch with --batch, and print JSON.
+    Summarize(SummarizeArgs),
+}
+
+#[derive(Args)]
+struct ModelsArg {
+    /// Directory holding the model files.
+    #[arg(long, env = "DOCCLASS_MODELS", default_value = "models")]
+    models: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DOCCLASS_ADDR", default_value = "127.0.0.1:50051")]
+    addr: String,
+    #[command(flatten)]
+    models: ModelsArg,
+    /// Largest accepted gRPC message, in bytes.
+    #[arg(long, env = "DOCCLASS_MAX_MESSAGE_BYTES", default_value_t = 8 << 20)]
+    max_message_bytes: usize,
+    /// Longest accepted document text, in bytes.
+    #[arg(long, env = "DOCCLASS_MAX_DOCUMENT_BYTES", default_value_t = 1 << 20)]
+    max_document_bytes: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TaskArg {
+    Topic,
+    Stance,
+    /// The summarizer's corpus statistics (document frequencies).
+    Summary,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    /// Per-target features when the data has targets.
+    Auto,
+    Ignore,
+    PerTarget,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// What the model decides.
+    #[arg(long, value_enum)]
+    task: TaskArg,
+    /// Labeled data: .jsonl, .jsonl.gz, .csv (fields text, title, target, topic|stance).
+    #[arg(long)]
+    data: PathBuf,
+    /// Model name; written to <out>/<name>.model.
+    #[arg(long)]
+    name: String,
+    /// Output directory.
+    #[arg(long, default_value = "models")]
+    out: PathBuf,
+    /// Fraction of the data held out for validation figures and calibration.
+    #[arg(long, default_value_t = 0.1)]
+    validation: f64,
+    /// Seed for the validation split and cross-validation folds.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Word n-gram lengths, e.g. 1-2.
+    #[arg(long, default_value = "1-2", value_parser = parse_range)]
+    word_ngrams: NgramRange,
+    /// Character n-gram lengths within words, e.g. 2-5 (none by default).
+    #[arg(long, value_parser = parse_range)]
+    char_ngrams: Option<NgramRange>,
+    /// Keep features seen in at least this many training documents.
+    #[arg(long, default_value_t = 2)]
+    min_df: u32,
+    /// Keep at most this many features (most frequent first).
+    #[arg(long)]
+    max_features: Option<usize>,
+    /// How the stance target enters the features.
+    #[arg(long, value_enum, default_value = "auto")]
+    target_features: TargetArg,
+    /// Candidate L2 penalties, comma-separated; several = chosen by cross-validation.
+    #[arg(long, value_delimiter = ',', default_value = "1e-5,3e-5,1e-4,3e-4")]
+    l2: Vec<f64>,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 3)]
+    folds: usize,
+    /// Weigh classes by inverse frequency.
+    #[arg(long)]
+    balanced: bool,
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    /// Model file (e.g. models/bbc.model).
+    #[arg(long)]
+    model: PathBuf,
+    /// Labeled test data.
+    #[arg(long)]
+    data: PathBuf,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ClassifyArgs {
+    /// Text file to classify ("-" = standard input).
+    file: PathBuf,
+    #[command(flatten)]
+    models: ModelsArg,
+    /// Headline of the document.
+    #[arg(long, default_value = "")]
+    title: String,
+    /// Target or claim for the stance.
+    #[arg(long, default_value = "")]
+    target: String,
+    /// Topic model name (default: the default topic model).
+    #[arg(long, default_value = "")]
+    topic_model: String,
+    /// Stance model name (default: the default stance model).
+    #[arg(long, default_value = "")]
+    stance_model: String,
+    /// Return the terms that pushed each decision most.
+    #[arg(long)]
+    explain: bool,
+}
+
+#[derive(Args)]
+struct SummarizeArgs {
+    /// Text file to summarize ("-" = standard input); with --batch, a JSONL file.
+    file: PathBuf,
+    #[command(flatten)]
+    models: ModelsArg,
+    /// Headline of the document.
+    #[arg(long, default_value = "")]
+    title: String,
+    /// Number of sentences (default 3).
+    #[arg(long, default_value_t = 0)]
+    max_sentences: u32,
+    /// Fraction of the sentences instead of a count.
+    #[arg(long, default_value_t = 0.0)]
+    ratio: f32,
+    /// Read JSON lines {id, title, text, max_sentences} and write one JSON summary per line.
+    #[arg(long)]
+    batch: bool,
+}
+
+fn parse_range(value: &str) -> Result<NgramRange, String> {
+    let (min, max) = value.split_once('-').unwrap_or((value, value));
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<usize>()
+            .map_err(|e| format!("{value:?}: {e}"))
+    };
+    Ok(NgramRange {
+        min: parse(min)?,
+        max: parse(max)?,
+    })
+}
+
+fn read_input(path: &Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        return std::io::read_to_string(std::io::stdin()).context("reading standard input");
+    }
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn load_models(dir: &Path) -> Result<ModelRegistry> {
+    ModelRegistry::load_dir(dir).context("loading models")
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Train(args) => train_model(args),
+        Command::Evaluate(args) => {
+            let evaluation = train::evaluate(&args.model, &args.data)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+            } else {
+                print!("{}", train::render_evaluation(&evaluation));
+            }
+            Ok(())
+        }
+        Command::Classify(args) => {
+            let text = read_input(&args.file)?;
+            let registry = load_models(&args.models.models)?;
+            let service = DocumentService::new(
+                std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
+                Limits::default(),
+            );
+            let response = service.classify_one(&pb::ClassifyRequest {
+                id: args.file.display().to_string(),
+                title: args.title,
+                text,
+                target: args.target,
+                topic_model: args.topic_model,
+                stance_model: args.stance_model,
+                top_k: 0,
+                explain: args.explain,
+            })?;
+            println!("{}", serde_json::to_string_pretty(&response)?);
+            Ok(())
+        }
+        Command::Summarize(args) => summarize(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let started = Instant::now();
+    let models = load_models(&args.models.models)?;
+    let names: Vec<String> = models
+        .models()
+        .map(|m| {
+            format!(
+                "{} ({})",
+                m.classifier.metadata().name,
+                m.classifier.metadata().task
+            )
+        })
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .with_context(|| format!("binding {}", args.addr))?;
+        tracing::info!(
+            addr = %listener.local_addr()?,
+            models = %names.join(", "),
+            startup_ms = started.elapsed().as_millis() as u64,
+            "serving"
+        );
+        let config = ServerConfig {
+            max_message_bytes: args.max_message_bytes,
+            limits: Limits {
+                max_document_bytes: args.max_document_bytes,
+            },
+        };
+        service::serve(listener, models, config, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+fn train_model(args: TrainArgs) -> Result<()> {
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let task = match args.task {
+        TaskArg::Topic => Task::Topic,
+        TaskArg::Stance => Task::Stance,
+        TaskArg::Summary => {
+            let path = train::train_summarizer(&args.data, &args.name, &args.out)?;
+            println!("wrote {}", path.display());
+            return Ok(());
+        }
+    };
+    let options = train::TrainOptions {
+        task,
+        data: args.data,
+        name: args.name,
+        out_dir: args.out,
+        validation: args.validation,
+        seed: args.seed,
+        features: FeatureSettings {
+            word_ngrams: args.word_ngrams,
+            char_ngrams: args.char_ngrams,
+            min_df: args.min_df,
+            max_features: args.max_features,
+            ..FeatureSettings::default()
+        },
+        target_features: match args.target_features {
+            TargetArg::Auto => None,
+            TargetArg::Ignore => Some(TargetFeatures::Ignore),
+            TargetArg::PerTarget => Some(TargetFeatures::PerTarget),
+        },
+        l2_penalties: args.l2,
+        folds: args.folds,
+        balanced: args.balanced,
+        command,
+    };
+    let outcome = train::train(&options)?;
+    for (l2, score) in &outcome.cross_validation {
+        println!("cross-validation  L2 {l2:e}: {score:.3}");
+    }
+    println!(
+        "L2 penalty {:e}, calibration temperature {:.3}",
+        outcome.l2_penalty, outcome.temperature
+    );
+    match &outcome.validation {
+        Some(evaluation) => print!(
+            "\nvalidation part\n{}",
+            train::render_evaluation(evaluation)
+        ),
+        None => println!("no validation part (--validation 0)"),
+    }
+    println!(
+        "\nwrote {} in {:.1} s",
+        outcome.path.display(),
+        outcome.seconds
+    );
+    Ok(())
+}
+
+fn summarize(args: SummarizeArgs) -> Result<()> {
+    let registry = load_models(&args.models.models)?;
+    if args.batch {
+        let input: Box<dyn std::io::BufRead> = if args.file.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file = std::fs::File::open(&args.file)
+                .with_context(|| format!("opening {}", args.file.display()))?;
+            Box::new(std::io::BufReader::new(file))
+        };
+        docclass::summarize::summarize_jsonl(
+            input,
+            std::io::stdout().lock(),
+            registry.summarizer(),
+        )?;
+        return Ok(());
+    }
+    let text = read_input(&args.file)?;
+    if !(0.0..=1.0).contains(&args.ratio) {
+        bail!("--ratio must be between 0 and 1, got {}", args.ratio);
+    }
+    let service = DocumentService::new(
+        std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
+        Limits::default(),
+    );
+    let response = service.summarize_one(&pb::SummarizeRequest {
+        title: args.title,
+        text,
+        max_sentences: args.max_sentences,
+        ratio: args.ratio,
+    })?;
+    println!("{}", serde_json::to_string_pretty(&response)?);
+    Ok(())
+}

@@ -1,0 +1,466 @@
+//! A multinomial logistic (softmax) regression over sparse records, written against linfa's
+//! traits (`ParamGuard`, `Fit`, `PredictInplace`, `DatasetBase`).
+//!
+//! linfa's own logistic regression and naive Bayes take dense `Array2` records: documents ×
+//! vocabulary as a dense matrix is gigabytes for the corpora we train on (see README), so this
+//! estimator keeps the records in compressed sparse rows and optimises the L2-regularised
+//! cross-entropy with argmin's L-BFGS (the optimiser linfa-logistic itself uses).
+
+use std::sync::Mutex;
+
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use linfa::dataset::{DatasetBase, Records};
+use linfa::traits::{Fit, PredictInplace};
+use linfa::ParamGuard;
+use ndarray::{Array1, Array2, ArrayView1, Axis};
+use serde::{Deserialize, Serialize};
+use sprs::{CsMat, CsVecView};
+use thiserror::Error;
+
+use crate::features::SparseVector;
+
+/// Documents as sparse feature rows (CSR), usable as linfa records.
+#[derive(Debug, Clone)]
+pub struct SparseRecords {
+    matrix: CsMat<f32>,
+}
+
+impl SparseRecords {
+    /// Stacks sparse vectors into a `rows.len() × features` matrix.
+    pub fn from_rows(rows: &[SparseVector], features: usize) -> Self {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        let nnz = rows.iter().map(|r| r.indices.len()).sum();
+        let mut indices = Vec::with_capacity(nnz);
+        let mut data = Vec::with_capacity(nnz);
+        indptr.push(0);
+        for row in rows {
+            indices.extend(row.indices.iter().map(|i| *i as usize));
+            data.extend_from_slice(&row.values);
+            indptr.push(indices.len());
+        }
+        Self {
+            matrix: CsMat::new((rows.len(), features), indptr, indices, data),
+        }
+    }
+
+    /// Row `i` as a sparse vector view.
+    pub fn row(&self, i: usize) -> Option<CsVecView<'_, f32>> {
+        self.matrix.outer_view(i)
+    }
+
+    /// The rows at `selection`, in that order.
+    pub fn select(&self, selection: &[usize]) -> Self {
+        let rows: Vec<SparseVector> = selection
+            .iter()
+            .filter_map(|i| self.row(*i))
+            .map(|row| SparseVector {
+                indices: row.indices().iter().map(|i| *i as u32).collect(),
+                values: row.data().to_vec(),
+            })
+            .collect();
+        Self::from_rows(&rows, self.matrix.cols())
+    }
+}
+
+impl Records for SparseRecords {
+    type Elem = f32;
+
+    fn nsamples(&self) -> usize {
+        self.matrix.rows()
+    }
+
+    fn nfeatures(&self) -> usize {
+        self.matrix.cols()
+    }
+}
+
+/// Errors of [`SoftmaxRegression`] fitting.
+#[derive(Debug, Error)]
+pub enum EstimatorError {
+    /// The L2 penalty is negative or not finite.
+    #[error("L2 penalty must be a finite number >= 0, got {0}")]
+    InvalidPenalty(f64),
+    /// Fewer than two classes.
+    #[error("need at least two classes, got {0}")]
+    TooFewClasses(usize),
+    /// A target is not below the number of classes.
+    #[error("target {target} out of range for {classes} classes")]
+    TargetOutOfRange {
+        /// The offending target.
+        target: usize,
+        /// Number of classes.
+        classes: usize,
+    },
+    /// No record to learn from.
+    #[error("the dataset is empty")]
+    EmptyDataset,
+    /// The optimiser failed.
+    #[error("optimiser failed: {0}")]
+    Optimizer(String),
+    /// An error from linfa.
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
+}
+
+/// Hyperparameters of [`SoftmaxRegression`], not yet checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftmaxRegressionParams(SoftmaxRegressionValidParams);
+
+/// Checked hyperparameters of [`SoftmaxRegression`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftmaxRegressionValidParams {
+    classes: usize,
+    l2_penalty: f64,
+    max_iterations: u64,
+    gradient_tolerance: f64,
+    class_weights: Option<Vec<f64>>,
+}
+
+impl SoftmaxRegressionParams {
+    /// Defaults for `classes` classes: L2 penalty 1e-4, 300 L-BFGS iterations.
+    pub fn new(classes: usize) -> Self {
+        Self(SoftmaxRegressionValidParams {
+            classes,
+            l2_penalty: 1e-4,
+            max_iterations: 300,
+            gradient_tolerance: 1e-5,
+            class_weights: None,
+        })
+    }
+
+    /// L2 penalty λ on the weights (the loss is mean cross-entropy + λ/2 ‖W‖²).
+    pub fn l2_penalty(mut self, penalty: f64) -> Self {
+        self.0.l2_penalty = penalty;
+        self
+    }
+
+    /// Upper bound on optimiser iterations.
+    pub fn max_iterations(mut self, iterations: u64) -> Self {
+        self.0.max_iterations = iterations;
+        self
+    }
+
+    /// Per-class sample weights (e.g. inverse frequency for imbalanced classes).
+    pub fn class_weights(mut self, weights: Option<Vec<f64>>) -> Self {
+        self.0.class_weights = weights;
+        self
+    }
+}
+
+impl ParamGuard for SoftmaxRegressionParams {
+    type Checked = SoftmaxRegressionValidParams;
+    type Error = EstimatorError;
+
+    fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
+        let p = &self.0;
+        if !p.l2_penalty.is_finite() || p.l2_penalty < 0.0 {
+            return Err(EstimatorError::InvalidPenalty(p.l2_penalty));
+        }
+        if p.classes < 2 {
+            return Err(EstimatorError::TooFewClasses(p.classes));
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<Self::Checked, Self::Error> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+/// A fitted softmax regression: one weight per (feature, class) and one bias per class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SoftmaxRegression {
+    weights: Array2<f32>,
+    bias: Array1<f32>,
+}
+
+impl SoftmaxRegression {
+    /// Number of classes.
+    pub fn classes(&self) -> usize {
+        self.bias.len()
+    }
+
+    /// Number of input features.
+    pub fn features(&self) -> usize {
+        self.weights.nrows()
+    }
+
+    /// Weight of `feature` toward `class`.
+    pub fn weight(&self, feature: u32, class: usize) -> f32 {
+        self.weights[[feature as usize, class]]
+    }
+
+    /// Class scores (logits) of one sparse row, written to `out`.
+    pub fn logits_into(&self, indices: &[u32], values: &[f32], out: &mut [f32]) {
+        out.copy_from_slice(self.bias.as_slice().unwrap_or(&[]));
+        for (feature, value) in indices.iter().zip(values) {
+            let row = self.weights.row(*feature as usize);
+            for (o, w) in out.iter_mut().zip(row.iter()) {
+                *o += value * w;
+            }
+        }
+    }
+}
+
+/// Softmax of `logits / temperature`, in place.
+pub fn softmax_in_place(logits: &mut [f32], temperature: f32) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for l in logits.iter_mut() {
+        *l = ((*l - max) / temperature).exp();
+        sum += *l;
+    }
+    logits.iter_mut().for_each(|l| *l /= sum);
+}
+
+impl PredictInplace<SparseRecords, Array2<f32>> for SoftmaxRegression {
+    fn predict_inplace(&self, records: &SparseRecords, probabilities: &mut Array2<f32>) {
+        for (i, mut out) in probabilities.axis_iter_mut(Axis(0)).enumerate() {
+            if let (Some(row), Some(out)) = (records.row(i), out.as_slice_mut()) {
+                let indices: Vec<u32> = row.indices().iter().map(|i| *i as u32).collect();
+                self.logits_into(&indices, row.data(), out);
+                softmax_in_place(out, 1.0);
+            }
+        }
+    }
+
+    fn default_target(&self, records: &SparseRecords) -> Array2<f32> {
+        Array2::zeros((records.nsamples(), self.classes()))
+    }
+}
+
+impl PredictInplace<SparseRecords, Array1<usize>> for SoftmaxRegression {
+    fn predict_inplace(&self, records: &SparseRecords, predictions: &mut Array1<usize>) {
+        let probabilities: Array2<f32> = {
+            let mut p = PredictInplace::<_, Array2<f32>>::default_target(self, records);
+            self.predict_inplace(records, &mut p);
+            p
+        };
+        for (prediction, row) in predictions.iter_mut().zip(probabilities.rows()) {
+            *prediction = argmax(row);
+        }
+    }
+
+    fn default_target(&self, records: &SparseRecords) -> Array1<usize> {
+        Array1::zeros(records.nsamples())
+    }
+}
+
+/// Index of the largest value (the first on ties).
+pub fn argmax(values: ArrayView1<f32>) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, v)| {
+            if *v > best.1 {
+                (i, *v)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
+impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionValidParams {
+    type Object = SoftmaxRegression;
+
+    fn fit(
+        &self,
+        dataset: &DatasetBase<SparseRecords, Array1<usize>>,
+    ) -> Result<Self::Object, EstimatorError> {
+        let samples = dataset.records.nsamples();
+        if samples == 0 {
+            return Err(EstimatorError::EmptyDataset);
+        }
+        if let Some(target) = dataset.targets.iter().find(|t| **t >= self.classes) {
+            return Err(EstimatorError::TargetOutOfRange {
+                target: *target,
+                classes: self.classes,
+            });
+        }
+        let sample_weights: Vec<f64> = dataset
+            .targets
+            .iter()
+            .map(|t| self.class_weights.as_ref().map_or(1.0, |w| w[*t]))
+            .collect();
+        let features = dataset.records.nfeatures();
+        let objective = Objective {
+            records: &dataset.records,
+            targets: dataset.targets.as_slice().unwrap_or(&[]),
+            total_weight: sample_weights.iter().sum(),
+            sample_weights,
+            classes: self.classes,
+            l2_penalty: self.l2_penalty,
+            cache: Mutex::new(None),
+        };
+        let initial = Array1::<f64>::zeros((features + 1) * self.classes);
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+            .with_tolerance_grad(self.gradient_tolerance)
+            .and_then(|s| s.with_tolerance_cost(1e-10))
+            .map_err(|e| EstimatorError::Optimizer(e.to_string()))?;
+        let result = Executor::new(objective, solver)
+            .configure(|state| state.param(initial).max_iters(self.max_iterations))
+            .run()
+            .map_err(|e| EstimatorError::Optimizer(e.to_string()))?;
+        let theta = result
+            .state()
+            .get_best_param()
+            .cloned()
+            .ok_or_else(|| EstimatorError::Optimizer("no parameters found".into()))?;
+        let theta = theta.mapv(|v| v as f32);
+        let all = theta
+            .into_shape_with_order((features + 1, self.classes))
+            .map_err(|e| EstimatorError::Optimizer(e.to_string()))?;
+        Ok(SoftmaxRegression {
+            weights: all.slice(ndarray::s![..features, ..]).to_owned(),
+            bias: all.row(features).to_owned(),
+        })
+    }
+}
+
+/// A parameter vector with its loss and gradient.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
+/// Weighted mean cross-entropy + λ/2 ‖W‖² over parameters θ = [W (features × classes); b].
+struct Objective<'a> {
+    records: &'a SparseRecords,
+    targets: &'a [usize],
+    sample_weights: Vec<f64>,
+    total_weight: f64,
+    classes: usize,
+    l2_penalty: f64,
+    /// The last θ evaluated with its loss and gradient: L-BFGS asks for both at one point.
+    cache: Mutex<Option<Evaluated>>,
+}
+
+impl Objective<'_> {
+    fn evaluate(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((at, loss, gradient)) = cache.as_ref() {
+                if at == theta {
+                    return (*loss, gradient.clone());
+                }
+            }
+        }
+        let k = self.classes;
+        let features = self.records.nfeatures();
+        let bias_at = features * k;
+        let mut gradient = Array1::<f64>::zeros(theta.len());
+        let mut loss = 0.0;
+        let mut z = vec![0.0f64; k];
+        let (theta_s, grad_s) = match (theta.as_slice(), gradient.as_slice_mut()) {
+            (Some(t), Some(g)) => (t, g),
+            _ => return (f64::INFINITY, Array1::zeros(theta.len())),
+        };
+        for (i, row) in self.records.matrix.outer_iterator().enumerate() {
+            z.copy_from_slice(&theta_s[bias_at..bias_at + k]);
+            for (f, x) in row.iter() {
+                let w = &theta_s[f * k..f * k + k];
+                for (zc, wc) in z.iter_mut().zip(w) {
+                    *zc += f64::from(*x) * wc;
+                }
+            }
+            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
+            let log_normalizer = max + sum.ln();
+            let weight = self.sample_weights[i];
+            let target = self.targets[i];
+            loss += weight * (log_normalizer - z[target]);
+            for (c, zc) in z.iter_mut().enumerate() {
+                let indicator = if c == target { 1.0 } else { 0.0 };
+                *zc = weight * ((*zc - log_normalizer).exp() - indicator);
+            }
+            for (f, x) in row.iter() {
+                let g = &mut grad_s[f * k..f * k + k];
+                for (gc, zc) in g.iter_mut().zip(&z) {
+                    *gc += f64::from(*x) * zc;
+                }
+            }
+            for (gc, zc) in grad_s[bias_at..].iter_mut().zip(&z) {
+                *gc += zc;
+            }
+        }
+        let scale = 1.0 / self.total_weight;
+        loss *= scale;
+        grad_s.iter_mut().for_each(|g| *g *= scale);
+        for (g, t) in grad_s[..bias_at].iter_mut().zip(&theta_s[..bias_at]) {
+            *g += self.l2_penalty * t;
+        }
+        loss += 0.5 * self.l2_penalty * theta_s[..bias_at].iter().map(|t| t * t).sum::<f64>();
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Some((theta.clone(), loss, gradient.clone()));
+        }
+        (loss, gradient)
+    }
+}
+
+impl CostFunction for Objective<'_> {
+    type Param = Array1<f64>;
+    type Output = f64;
+
+    fn cost(&self, theta: &Self::Param) -> Result<f64, argmin::core::Error> {
+        Ok(self.evaluate(theta).0)
+    }
+}
+
+impl Gradient for Objective<'_> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+
+    fn gradient(&self, theta: &Self::Param) -> Result<Array1<f64>, argmin::core::Error> {
+        Ok(self.evaluate(theta).1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa::traits::Predict;
+
+    fn toy() -> DatasetBase<SparseRecords, Array1<usize>> {
+        // Feature 0 marks class 0, feature 1 class 1, feature 2 class 2; feature 3 is noise.
+        let rows: Vec<SparseVector> = (0..30)
+            .map(|i| SparseVector {
+                indices: vec![(i % 3) as u32, 3],
+                values: vec![1.0, 0.5],
+            })
+            .collect();
+        let targets = Array1::from_iter((0..30).map(|i| i % 3));
+        DatasetBase::new(SparseRecords::from_rows(&rows, 4), targets)
+    }
+
+    #[test]
+    fn learns_a_separable_problem() {
+        let dataset = toy();
+        let model = SoftmaxRegressionParams::new(3)
+            .l2_penalty(1e-3)
+            .fit(&dataset)
+            .expect("fit");
+        let predicted: Array1<usize> = model.predict(&dataset);
+        assert_eq!(predicted, dataset.targets);
+        let probabilities: Array2<f32> = model.predict(&dataset);
+        for row in probabilities.rows() {
+            assert!((row.sum() - 1.0).abs() < 1e-5);
+            assert!(row.iter().any(|p| *p > 0.8));
+        }
+    }
+
+    #[test]
+    fn bad_hyperparameters_are_typed_errors() {
+        let dataset = toy();
+        let negative = SoftmaxRegressionParams::new(3)
+            .l2_penalty(-1.0)
+            .fit(&dataset);
+        assert!(matches!(negative, Err(EstimatorError::InvalidPenalty(_))));
+        let one_class = SoftmaxRegressionParams::new(1).fit(&dataset);
+        assert!(matches!(one_class, Err(EstimatorError::TooFewClasses(1))));
+        let too_few = SoftmaxRegressionParams::new(2).fit(&dataset);
+        assert!(matches!(
+            too_few,
+            Err(EstimatorError::TargetOutOfRange { .. })
+        ));
+    }
+}

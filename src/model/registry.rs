@@ -1,0 +1,222 @@
+//! The set of models the server answers with, loaded from a directory at start-up.
+//!
+//! Every `*.model` file in the directory is read and validated before the server listens;
+//! the first bad file stops the load with an error that names it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::artifact::{Artifact, ArtifactError};
+use super::{Classifier, Task};
+use crate::summarize::Summarizer;
+
+/// File extension of model files.
+pub const MODEL_EXTENSION: &str = "model";
+
+/// Preferred default models per task, best first; otherwise the first by name.
+const PREFERRED_DEFAULTS: &[(Task, &[&str])] = &[
+    (Task::Topic, &["agnews", "bbc"]),
+    (Task::Stance, &["fnc1", "semeval2016"]),
+];
+
+/// Why the model directory could not be loaded.
+#[derive(Debug, Error)]
+pub enum RegistryError {
+    /// The directory could not be listed.
+    #[error("cannot read model directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A model file is unreadable or invalid.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// A model file decodes but its parts do not fit together.
+    #[error("{path}: invalid model: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two files carry a model of the same name.
+    #[error("{path}: model name {name:?} is already used by {other}")]
+    DuplicateName {
+        /// The second file.
+        path: PathBuf,
+        /// The name.
+        name: String,
+        /// The first file.
+        other: PathBuf,
+    },
+    /// The directory holds no summarizer statistics.
+    #[error("no summarizer model in {path} (train one with `docclass train --task summary`)")]
+    MissingSummarizer {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The directory holds two summarizer models.
+    #[error("{path}: a second summarizer model (the first is {other})")]
+    DuplicateSummarizer {
+        /// The second file.
+        path: PathBuf,
+        /// The first file.
+        other: PathBuf,
+    },
+    /// The directory holds no model for a task.
+    #[error("no {task} model in {path}")]
+    MissingTask {
+        /// The directory.
+        path: PathBuf,
+        /// The task without a model.
+        task: Task,
+    },
+}
+
+/// A loaded classifier with where it came from.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The classifier.
+    pub classifier: Classifier,
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// Version string: format version and payload digest prefix.
+    pub version: String,
+}
+
+/// Every model the server can answer with, shared read-only between requests.
+#[derive(Debug)]
+pub struct ModelRegistry {
+    models: BTreeMap<String, Arc<LoadedModel>>,
+    defaults: BTreeMap<Task, String>,
+    summarizer: Arc<Summarizer>,
+}
+
+impl ModelRegistry {
+    /// Loads and validates every model file in `dir`; needs at least one topic and one stance
+    /// model.
+    pub fn load_dir(dir: &Path) -> Result<Self, RegistryError> {
+        let directory_error = |source| RegistryError::Directory {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(directory_error)?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(directory_error)?;
+        paths.retain(|p| p.extension().is_some_and(|e| e == MODEL_EXTENSION));
+        paths.sort();
+        let mut classifiers = Classifiers::default();
+        let mut summarizer: Option<(Summarizer, PathBuf)> = None;
+        for path in paths {
+            let loaded = Artifact::load(&path)?;
+            let version = format!("{}-{}", super::FORMAT_VERSION, &loaded.digest[..12]);
+            match loaded.artifact {
+                Artifact::Classifier(classifier) => {
+                    classifiers.insert(*classifier, path, version)?;
+                }
+                Artifact::Summarizer(idf) => {
+                    if let Some((_, other)) = summarizer {
+                        return Err(RegistryError::DuplicateSummarizer { path, other });
+                    }
+                    summarizer = Some((Summarizer::new(idf), path));
+                }
+            }
+        }
+        for task in [Task::Topic, Task::Stance] {
+            if !classifiers.defaults.contains_key(&task) {
+                return Err(RegistryError::MissingTask {
+                    path: dir.to_path_buf(),
+                    task,
+                });
+            }
+        }
+        let (summarizer, _) = summarizer.ok_or_else(|| RegistryError::MissingSummarizer {
+            path: dir.to_path_buf(),
+        })?;
+        Ok(Self {
+            models: classifiers.models,
+            defaults: classifiers.defaults,
+            summarizer: Arc::new(summarizer),
+        })
+    }
+
+    /// The model called `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<LoadedModel>> {
+        self.models.get(name)
+    }
+
+    /// Name of the default model of `task`.
+    pub fn default_name(&self, task: Task) -> Option<&str> {
+        self.defaults.get(&task).map(String::as_str)
+    }
+
+    /// Every model, by name.
+    pub fn models(&self) -> impl Iterator<Item = &Arc<LoadedModel>> {
+        self.models.values()
+    }
+
+    /// The extractive summarizer.
+    pub fn summarizer(&self) -> &Summarizer {
+        &self.summarizer
+    }
+}
+
+/// Classifiers gathered while loading, with the default of each task.
+#[derive(Default)]
+struct Classifiers {
+    models: BTreeMap<String, Arc<LoadedModel>>,
+    defaults: BTreeMap<Task, String>,
+}
+
+impl Classifiers {
+    fn insert(
+        &mut self,
+        classifier: Classifier,
+        path: PathBuf,
+        version: String,
+    ) -> Result<(), RegistryError> {
+        classifier
+            .validate()
+            .map_err(|reason| RegistryError::Invalid {
+                path: path.clone(),
+                reason,
+            })?;
+        let name = classifier.metadata().name.clone();
+        if let Some(other) = self.models.get(&name) {
+            return Err(RegistryError::DuplicateName {
+                path,
+                name,
+                other: other.path.clone(),
+            });
+        }
+        let task = classifier.metadata().task;
+        let preferred = PREFERRED_DEFAULTS
+            .iter()
+            .find(|(t, _)| *t == task)
+            .map_or(&[][..], |(_, names)| *names);
+        let rank = |n: &str| preferred.iter().position(|p| *p == n).unwrap_or(usize::MAX);
+        let replace = match self.defaults.get(&task) {
+            None => true,
+            Some(current) => rank(&name) < rank(current),
+        };
+        if replace {
+            self.defaults.insert(task, name.clone());
+        }
+        self.models.insert(
+            name,
+            Arc::new(LoadedModel {
+                classifier,
+                path,
+                version,
+            }),
+        );
+        Ok(())
+    }
+}

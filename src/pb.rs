@@ -1,0 +1,8 @@
+//! Code generated from `proto/docclass/v1/docclass.proto` by `build.rs` (never edited or
+//! committed), and the file descriptor set that server reflection serves.
+#![allow(missing_docs, clippy::all, clippy::pedantic)]
+
+tonic::include_proto!("docclass.v1");
+
+/// Encoded `FileDescriptorSet` of the docclass protos, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("docclass_descriptor");

@@ -1,0 +1,106 @@
+//! Conversions between library results and wire messages, kept out of the handlers.
+
+use crate::model::{registry::LoadedModel, ModelRegistry, Task};
+use crate::pb;
+use crate::summarize::Summary;
+use crate::text::Document;
+
+/// Runs `model` on `document` and shapes the answer: scores best first, `top_k` of them
+/// (0 or more than the label count = all).
+pub fn prediction(
+    model: &LoadedModel,
+    document: &Document,
+    explain: usize,
+    top_k: usize,
+) -> pb::Prediction {
+    let classifier = &model.classifier;
+    let labels = &classifier.metadata().labels;
+    let answer = classifier.predict(document, explain);
+    let best = answer.best();
+    let mut scores: Vec<pb::LabelScore> = labels
+        .iter()
+        .zip(&answer.probabilities)
+        .map(|(label, score)| pb::LabelScore {
+            label: label.clone(),
+            score: *score,
+        })
+        .collect();
+    scores.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    if top_k > 0 {
+        scores.truncate(top_k);
+    }
+    pb::Prediction {
+        model: classifier.metadata().name.clone(),
+        label: labels[best].clone(),
+        confidence: answer.probabilities[best],
+        scores,
+        explanation: answer
+            .explanation
+            .into_iter()
+            .map(|(term, weight)| pb::TermWeight { term, weight })
+            .collect(),
+    }
+}
+
+/// The wire form of a summary of `text`.
+pub fn summary(text: &str, summary: &Summary) -> pb::SummarizeResponse {
+    pb::SummarizeResponse {
+        summary: summary.joined(text),
+        sentences: summary
+            .sentences
+            .iter()
+            .map(|s| pb::SummarySentence {
+                text: text[s.start..s.end].to_string(),
+                index: s.index as u32,
+                start: s.start as u32,
+                end: s.end as u32,
+                score: s.score,
+            })
+            .collect(),
+    }
+}
+
+impl From<Task> for pb::Task {
+    fn from(task: Task) -> Self {
+        match task {
+            Task::Topic => pb::Task::Topic,
+            Task::Stance => pb::Task::Stance,
+        }
+    }
+}
+
+/// Everything `GetModelInfo` says about the loaded models.
+pub fn model_info(models: &ModelRegistry) -> pb::GetModelInfoResponse {
+    pb::GetModelInfoResponse {
+        models: models
+            .models()
+            .map(|model| {
+                let classifier = &model.classifier;
+                let metadata = classifier.metadata();
+                pb::ModelInfo {
+                    name: metadata.name.clone(),
+                    task: pb::Task::from(metadata.task).into(),
+                    labels: metadata.labels.clone(),
+                    version: model.version.clone(),
+                    training_data_digest: metadata.training_data_digest.clone(),
+                    metrics: metadata.metrics.clone().into_iter().collect(),
+                    needs_target: classifier.needs_target(),
+                    trained_at: metadata.trained_at.clone(),
+                    training_documents: metadata.training_documents,
+                }
+            })
+            .collect(),
+        default_topic_model: models
+            .default_name(Task::Topic)
+            .unwrap_or_default()
+            .to_string(),
+        default_stance_model: models
+            .default_name(Task::Stance)
+            .unwrap_or_default()
+            .to_string(),
+    }
+}

@@ -1,0 +1,223 @@
+//! The gRPC face of docclass: the `DocumentService` implementation, the server that hosts it
+//! beside the standard health and reflection services, and the mapping of errors to status
+//! codes.
+//!
+//! Handlers validate the request, take a lock-free snapshot of the loaded models and call
+//! the library; model weights are shared read-only between all requests.
+
+mod convert;
+mod server;
+mod status;
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use futures::{Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::model::{registry::LoadedModel, ModelRegistry, Task};
+use crate::pb;
+use crate::summarize::SummarizeOptions;
+use crate::text::{self, Document};
+pub use server::{serve, serve_shared, ServeError, ServerConfig};
+pub use status::ServiceError;
+
+/// Request limits enforced by the handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest accepted `text` (and `title`/`target`), in bytes.
+    pub max_document_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_document_bytes: 1 << 20,
+        }
+    }
+}
+
+/// The models currently served; swapped atomically when they are reloaded.
+pub type SharedModels = Arc<ArcSwap<ModelRegistry>>;
+
+/// `docclass.v1.DocumentService`, backed by the loaded models.
+#[derive(Debug, Clone)]
+pub struct DocumentService {
+    models: SharedModels,
+    limits: Limits,
+}
+
+impl DocumentService {
+    /// A service answering with `models` under `limits`.
+    pub fn new(models: SharedModels, limits: Limits) -> Self {
+        Self { models, limits }
+    }
+
+    /// Classifies one request (what the `Classify` RPC does), for callers in-process.
+    pub fn classify_one(
+        &self,
+        request: &pb::ClassifyRequest,
+    ) -> Result<pb::ClassifyResponse, ServiceError> {
+        self.check_text("text", &request.text, true)?;
+        self.check_text("title", &request.title, false)?;
+        self.check_text("target", &request.target, false)?;
+        let models = self.models.load();
+        let topic_model = resolve(&models, Task::Topic, &request.topic_model)?;
+        let stance_model = resolve(&models, Task::Stance, &request.stance_model)?;
+        let has_target = !text::is_blank(&request.target);
+        let document = Document {
+            title: &request.title,
+            text: &request.text,
+            target: has_target.then_some(request.target.as_str()),
+        };
+        let explain = if request.explain { EXPLAIN_TERMS } else { 0 };
+        let top_k = request.top_k as usize;
+        let topic = convert::prediction(&topic_model, &document, explain, top_k);
+        let stance = (has_target || !stance_model.classifier.needs_target())
+            .then(|| convert::prediction(&stance_model, &document, explain, top_k));
+        Ok(pb::ClassifyResponse {
+            id: request.id.clone(),
+            topic: Some(topic),
+            stance,
+        })
+    }
+
+    /// Summarizes one request (what the `Summarize` RPC does), for callers in-process.
+    pub fn summarize_one(
+        &self,
+        request: &pb::SummarizeRequest,
+    ) -> Result<pb::SummarizeResponse, ServiceError> {
+        self.check_text("text", &request.text, true)?;
+        self.check_text("title", &request.title, false)?;
+        if !(0.0..=1.0).contains(&request.ratio) {
+            return Err(ServiceError::InvalidField {
+                field: "ratio",
+                message: format!("must be between 0 and 1, got {}", request.ratio),
+            });
+        }
+        let options = SummarizeOptions {
+            max_sentences: (request.max_sentences > 0).then_some(request.max_sentences as usize),
+            ratio: (request.ratio > 0.0).then_some(request.ratio),
+        };
+        let models = self.models.load();
+        let summary = models
+            .summarizer()
+            .summarize(&request.title, &request.text, &options)?;
+        Ok(convert::summary(&request.text, &summary))
+    }
+
+    fn check_text(
+        &self,
+        field: &'static str,
+        value: &str,
+        required: bool,
+    ) -> Result<(), ServiceError> {
+        if required && text::is_blank(value) {
+            return Err(ServiceError::EmptyField { field });
+        }
+        if value.len() > self.limits.max_document_bytes {
+            return Err(ServiceError::TooLong {
+                field,
+                length: value.len(),
+                limit: self.limits.max_document_bytes,
+            });
+        }
+        if let Some(c) = value.chars().find(|c| c.is_control() && !c.is_whitespace()) {
+            return Err(ServiceError::InvalidField {
+                field,
+                message: format!("contains control character U+{:04X}", u32::from(c)),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Number of terms returned when an explanation is asked for.
+const EXPLAIN_TERMS: usize = 10;
+
+/// The model of `task` called `name`, or the task's default when `name` is empty.
+fn resolve(
+    models: &ModelRegistry,
+    task: Task,
+    name: &str,
+) -> Result<Arc<LoadedModel>, ServiceError> {
+    let name = if name.is_empty() {
+        models.default_name(task).unwrap_or_default()
+    } else {
+        name
+    };
+    let unknown = || ServiceError::UnknownModel {
+        task,
+        name: name.to_string(),
+        loaded: models
+            .models()
+            .filter(|m| m.classifier.metadata().task == task)
+            .map(|m| m.classifier.metadata().name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let model = models.get(name).ok_or_else(unknown)?;
+    let actual = model.classifier.metadata().task;
+    if actual != task {
+        return Err(ServiceError::WrongTask {
+            name: name.to_string(),
+            expected: task,
+            actual,
+        });
+    }
+    Ok(Arc::clone(model))
+}
+
+type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ClassifyResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::document_service_server::DocumentService for DocumentService {
+    async fn classify(
+        &self,
+        request: Request<pb::ClassifyRequest>,
+    ) -> Result<Response<pb::ClassifyResponse>, Status> {
+        Ok(Response::new(self.classify_one(request.get_ref())?))
+    }
+
+    type ClassifyStreamStream = ResponseStream;
+
+    async fn classify_stream(
+        &self,
+        request: Request<Streaming<pb::ClassifyRequest>>,
+    ) -> Result<Response<Self::ClassifyStreamStream>, Status> {
+        let service = self.clone();
+        let responses = request
+            .into_inner()
+            .enumerate()
+            .map(move |(position, item)| {
+                let request = item?;
+                service.classify_one(&request).map_err(|error| {
+                    let status = Status::from(error);
+                    Status::new(
+                        status.code(),
+                        format!(
+                            "request {position} (id {:?}): {}",
+                            request.id,
+                            status.message()
+                        ),
+                    )
+                })
+            });
+        Ok(Response::new(Box::pin(responses)))
+    }
+
+    async fn summarize(
+        &self,
+        request: Request<pb::SummarizeRequest>,
+    ) -> Result<Response<pb::SummarizeResponse>, Status> {
+        Ok(Response::new(self.summarize_one(request.get_ref())?))
+    }
+
+    async fn get_model_info(
+        &self,
+        _request: Request<pb::GetModelInfoRequest>,
+    ) -> Result<Response<pb::GetModelInfoResponse>, Status> {
+        Ok(Response::new(convert::model_info(&self.models.load())))
+    }
+}

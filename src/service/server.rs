@@ -1,0 +1,95 @@
+//! Hosting: the tonic server with `DocumentService`, `grpc.health.v1.Health` and server
+//! reflection (v1 and v1alpha, so both old and new grpcurl work), on a listener the caller
+//! binds, until a shutdown signal lets in-flight requests finish.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use super::{DocumentService, Limits, SharedModels};
+use crate::model::ModelRegistry;
+use crate::pb::{self, document_service_server::DocumentServiceServer};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest accepted gRPC message, in bytes.
+    pub max_message_bytes: usize,
+    /// Per-request limits.
+    pub limits: Limits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 8 << 20,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Reflection could not be built from the descriptors.
+    #[error("cannot build reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Serves `models` on `listener` until `shutdown` completes, then lets in-flight requests
+/// finish. Returns the handle of the model set so callers can swap models while it runs.
+pub async fn serve(
+    listener: TcpListener,
+    models: ModelRegistry,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    serve_shared(
+        listener,
+        Arc::new(ArcSwap::from_pointee(models)),
+        config,
+        shutdown,
+    )
+    .await
+}
+
+/// Like [`serve`], with a model set the caller keeps a handle on.
+pub async fn serve_shared(
+    listener: TcpListener,
+    models: SharedModels,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let documents = DocumentServiceServer::new(DocumentService::new(models, config.limits))
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
+    health_reporter
+        .set_serving::<DocumentServiceServer<DocumentService>>()
+        .await;
+    Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(documents)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,297 @@
+//! Labeled training and test data: JSON Lines (optionally gzip-compressed) or CSV with a
+//! header. Fields: `text` (required), `title`, `target` (optional), and the label field named
+//! after the task (`topic` or `stance`; `label` is accepted too). Every problem is reported
+//! with the file name and line number.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::GzDecoder;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::model::{artifact::hex, Task};
+use crate::text::{self, Document};
+
+/// One labeled document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Identifier, when the data has one.
+    pub id: Option<String>,
+    /// Headline (may be empty).
+    pub title: String,
+    /// Body text.
+    pub text: String,
+    /// Stance target, when the data has one.
+    pub target: Option<String>,
+    /// The label.
+    pub label: String,
+    /// Line (JSONL) or record line (CSV) the example came from, for messages.
+    pub line: usize,
+}
+
+impl Example {
+    /// The example as a model input.
+    pub fn document(&self) -> Document<'_> {
+        Document {
+            title: &self.title,
+            text: &self.text,
+            target: self.target.as_deref(),
+        }
+    }
+}
+
+/// Why labeled data could not be read.
+#[derive(Debug, Error)]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file name does not say which format it is in.
+    #[error("{path}: unknown data format (expected .jsonl, .jsonl.gz, .csv or .csv.gz)")]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A record is not valid JSON/CSV.
+    #[error("{path}:{line}: {message}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A record lacks a required field.
+    #[error("{path}:{line}: missing field `{field}`")]
+    MissingField {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+        /// The field.
+        field: String,
+    },
+    /// A record's text is empty or whitespace.
+    #[error("{path}:{line}: empty text")]
+    EmptyText {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+    },
+    /// The file holds no record.
+    #[error("{path}: no examples")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+#[derive(Deserialize)]
+struct Record {
+    id: Option<serde_json::Value>,
+    title: Option<String>,
+    text: Option<String>,
+    target: Option<String>,
+    topic: Option<String>,
+    stance: Option<String>,
+    label: Option<String>,
+}
+
+/// Labeled data read from one file.
+#[derive(Debug, Clone)]
+pub struct LabeledData {
+    /// The examples, in file order.
+    pub examples: Vec<Example>,
+    /// Hex SHA-256 of the file's bytes as stored.
+    pub digest: String,
+}
+
+/// Reads labeled examples for `task` from `path`.
+pub fn load(path: &Path, task: Task) -> Result<LabeledData, DataError> {
+    load_with(path, Some(task))
+}
+
+/// Reads documents from `path` without requiring a label (the label field is ignored).
+pub fn load_unlabeled(path: &Path) -> Result<LabeledData, DataError> {
+    load_with(path, None)
+}
+
+fn load_with(path: &Path, task: Option<Task>) -> Result<LabeledData, DataError> {
+    let io = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let raw = std::fs::read(path).map_err(io)?;
+    let digest = hex(&Sha256::digest(&raw));
+    let name = path.to_string_lossy().to_lowercase();
+    let (name, reader): (&str, Box<dyn Read>) = match name.strip_suffix(".gz") {
+        Some(stem) => (stem, Box::new(GzDecoder::new(raw.as_slice()))),
+        None => (name.as_str(), Box::new(raw.as_slice())),
+    };
+    let records = if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        read_jsonl(path, BufReader::new(reader))?
+    } else if name.ends_with(".csv") {
+        read_csv(path, reader)?
+    } else {
+        return Err(DataError::UnknownFormat {
+            path: path.to_path_buf(),
+        });
+    };
+    let mut examples = Vec::with_capacity(records.len());
+    for (line, record) in records {
+        examples.push(to_example(path, line, record, task)?);
+    }
+    if examples.is_empty() {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(LabeledData { examples, digest })
+}
+
+fn read_jsonl(path: &Path, reader: impl BufRead) -> Result<Vec<(usize, Record)>, DataError> {
+    let mut records = Vec::new();
+    for (index, line) in reader.lines().enumerate() {
+        let line_number = index + 1;
+        let line = line.map_err(|e| DataError::Malformed {
+            path: path.to_path_buf(),
+            line: line_number,
+            message: e.to_string(),
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = serde_json::from_str(&line).map_err(|e| DataError::Malformed {
+            path: path.to_path_buf(),
+            line: line_number,
+            message: e.to_string(),
+        })?;
+        records.push((line_number, record));
+    }
+    Ok(records)
+}
+
+fn read_csv(path: &Path, reader: impl Read) -> Result<Vec<(usize, Record)>, DataError> {
+    let malformed = |line: usize, e: csv::Error| DataError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message: e.to_string(),
+    };
+    let mut csv = csv::ReaderBuilder::new().from_reader(reader);
+    let headers = csv.headers().map_err(|e| malformed(1, e))?.clone();
+    let mut records = Vec::new();
+    for row in csv.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            malformed(line, e)
+        })?;
+        let line = row.position().map_or(0, |p| p.line() as usize);
+        let record = row
+            .deserialize(Some(&headers))
+            .map_err(|e| malformed(line, e))?;
+        records.push((line, record));
+    }
+    Ok(records)
+}
+
+fn to_example(
+    path: &Path,
+    line: usize,
+    record: Record,
+    task: Option<Task>,
+) -> Result<Example, DataError> {
+    let missing = |field: &str| DataError::MissingField {
+        path: path.to_path_buf(),
+        line,
+        field: field.to_string(),
+    };
+    let text = record.text.ok_or_else(|| missing("text"))?;
+    if text::is_blank(&text) {
+        return Err(DataError::EmptyText {
+            path: path.to_path_buf(),
+            line,
+        });
+    }
+    let label = match task {
+        Some(task) => match task {
+            Task::Topic => record.topic,
+            Task::Stance => record.stance,
+        }
+        .or(record.label)
+        .filter(|l| !l.trim().is_empty())
+        .ok_or_else(|| missing(task.as_str()))?,
+        None => String::new(),
+    };
+    let id = record.id.map(|v| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    });
+    Ok(Example {
+        id,
+        title: record.title.unwrap_or_default(),
+        text,
+        target: record.target.filter(|t| !text::is_blank(t)),
+        label: label.trim().to_string(),
+        line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::File;
+    use std::io::Write;
+
+    fn file(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(name);
+        let mut f = File::create(&path).expect("create");
+        f.write_all(content.as_bytes()).expect("write");
+        (dir, path)
+    }
+
+    #[test]
+    fn reads_jsonl_and_csv() {
+        let (_d, jsonl) = file(
+            "a.jsonl",
+            "{\"text\":\"x y\",\"topic\":\"a\"}\n\n{\"text\":\"z\",\"title\":\"t\",\"label\":\"b\"}\n",
+        );
+        let data = load(&jsonl, Task::Topic).expect("jsonl");
+        assert_eq!(data.examples.len(), 2);
+        assert_eq!(data.examples[1].line, 3);
+        assert_eq!(data.examples[1].label, "b");
+        let (_d, csv) = file("a.csv", "text,stance,target\n\"a, b\",FAVOR,x\nc,NONE,\n");
+        let data = load(&csv, Task::Stance).expect("csv");
+        assert_eq!(data.examples[0].target.as_deref(), Some("x"));
+        assert_eq!(data.examples[1].target, None);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let (_d, bad) = file("b.jsonl", "{\"text\":\"x\",\"topic\":\"a\"}\n{oops\n");
+        let err = load(&bad, Task::Topic).expect_err("malformed").to_string();
+        assert!(err.contains("b.jsonl:2"), "{err}");
+        let (_d, missing) = file("c.jsonl", "{\"text\":\"x\"}\n");
+        let err = load(&missing, Task::Topic)
+            .expect_err("missing")
+            .to_string();
+        assert!(err.contains("c.jsonl:1: missing field `topic`"), "{err}");
+        let (_d, empty) = file("d.jsonl", "{\"text\":\"  \",\"topic\":\"a\"}\n");
+        let err = load(&empty, Task::Topic).expect_err("empty").to_string();
+        assert!(err.contains("d.jsonl:1: empty text"), "{err}");
+        let (_d, unknown) = file("e.txt", "x");
+        assert!(matches!(
+            load(&unknown, Task::Topic),
+            Err(DataError::UnknownFormat { .. })
+        ));
+    }
+}
