@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use docclass::model::ModelRegistry;
+use docclass::model::ModelStore;
 use docclass::pb::document_service_client::DocumentServiceClient;
 use docclass::service::{self, ServerConfig};
 use tokio::net::TcpListener;
@@ -29,12 +29,13 @@ impl TestServer {
 
     /// Starts the server with `config`.
     pub async fn start_with(config: ServerConfig) -> Self {
-        let models = ModelRegistry::load_dir(&models_dir()).expect("shipped models load");
+        let store =
+            std::sync::Arc::new(ModelStore::open(&models_dir()).expect("shipped models load"));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
-            service::serve(listener, models, config, async {
+            service::serve(listener, store, config, async {
                 let _ = rx.await;
             })
             .await
