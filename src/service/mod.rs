@@ -9,6 +9,7 @@ mod admin;
 mod admission;
 mod auth;
 mod convert;
+mod edge;
 mod server;
 mod status;
 

@@ -127,7 +127,9 @@ pub async fn serve(
         )
     });
 
-    let mut builder = Server::builder().http2_keepalive_interval(Some(Duration::from_secs(30)));
+    let mut builder = Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .layer(super::edge::GrpcEdgeLayer);
     if let Some(tls) = &config.tls {
         builder = builder.tls_config(ServerTlsConfig::new().identity(read_identity(tls)?))?;
     }
