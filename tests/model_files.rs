@@ -29,9 +29,12 @@ fn damaged(name: &str, damage: impl Fn(&mut Vec<u8>)) -> (tempfile::TempDir, Pat
     (dir, path)
 }
 
+/// A way to damage a model file's bytes.
+type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+
 #[test]
 fn damaged_files_are_refused_naming_the_file() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, &str)> = vec![
+    let cases: Vec<(&str, Damage, &str)> = vec![
         (
             "truncated",
             Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 2)),
