@@ -48,8 +48,11 @@ pub fn lowercase_into(text: &str, out: &mut String) {
 
 /// The words of already lower-cased text (Unicode word boundaries, UAX #29): punctuation
 /// and whitespace are dropped, numbers such as "3.2" and "1,000" stay whole.
+///
+/// A combining mark after a space joins the space's segment (rule WB4), and that segment
+/// counts as a word when the mark is alphabetic (" \u{619}"), so words are trimmed.
 pub fn words(lowercased: &str) -> impl Iterator<Item = &str> {
-    lowercased.unicode_words()
+    lowercased.unicode_words().map(str::trim)
 }
 
 /// Normalises a stance target so that "Hillary Clinton", " hillary  clinton " and

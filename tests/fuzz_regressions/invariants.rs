@@ -1,0 +1,252 @@
+//! The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (via `#[path]`)
+//! and `tests/fuzz_regressions.rs`, so a finding replays under `cargo test` exactly as the
+//! fuzzer saw it. Every check panics with a message saying which property failed.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use docclass::features::{FeatureExtractor, FeatureSettings, NgramRange, Scratch, TargetFeatures};
+use docclass::model::{Artifact, ArtifactError, FORMAT_VERSION};
+use docclass::summarize::{IdfTable, SummarizeOptions, Summarizer};
+use docclass::text::sentences::{split_sentences, SentenceSpan};
+use docclass::text::{self, Document};
+use sha2::{Digest, Sha256};
+
+/// Path given to `Artifact::from_bytes`; every error message must name it.
+pub const FUZZ_PATH: &str = "fuzzed/input.model";
+
+/// A few fixed training documents for the extractors and the summarizer's IDF table.
+const CORPUS: [(&str, &str, &str); 4] = [
+    (
+        "Markets rally",
+        "Shares rose 3.2% on Monday. The central bank held rates at 1,000 basis points!",
+        "Climate Change is a Real Concern",
+    ),
+    (
+        "Élection à Zürich",
+        "Die Wähler in Zürich stimmten ab. Ωμέγα και άλφα. 東京の選挙は明日です。",
+        "Hillary Clinton",
+    ),
+    (
+        "",
+        "The cat sat on the mat. The dog did not. Dr. Smith said: \"no.\"",
+        "climate change is a real concern",
+    ),
+    (
+        "Sport",
+        "Arsenal beat Chelsea 2-1 at the Emirates. Fans cheered... for hours?!",
+        "HILLARY  clinton",
+    ),
+];
+
+/// Two extractors fitted once on [`CORPUS`]: word 1–3-grams with character 1–5-grams and
+/// per-target copies; and raw-count word 1–2-grams ignoring targets, capped in size.
+pub fn extractors() -> &'static [FeatureExtractor; 2] {
+    static EXTRACTORS: OnceLock<[FeatureExtractor; 2]> = OnceLock::new();
+    EXTRACTORS.get_or_init(|| {
+        let docs: Vec<Document> = CORPUS
+            .iter()
+            .map(|(title, text, target)| Document {
+                title,
+                text,
+                target: Some(target),
+            })
+            .collect();
+        let rich = FeatureSettings {
+            word_ngrams: NgramRange { min: 1, max: 3 },
+            char_ngrams: Some(NgramRange { min: 1, max: 5 }),
+            sublinear_tf: true,
+            min_df: 1,
+            max_features: None,
+            target_features: TargetFeatures::PerTarget,
+        };
+        let plain = FeatureSettings {
+            word_ngrams: NgramRange { min: 1, max: 2 },
+            char_ngrams: None,
+            sublinear_tf: false,
+            min_df: 1,
+            max_features: Some(40),
+            target_features: TargetFeatures::Ignore,
+        };
+        [rich, plain].map(|settings| FeatureExtractor::fit(settings, &docs).expect("fit corpus"))
+    })
+}
+
+/// A summarizer whose IDF table comes from [`CORPUS`].
+pub fn summarizer() -> &'static Summarizer {
+    static SUMMARIZER: OnceLock<Summarizer> = OnceLock::new();
+    SUMMARIZER
+        .get_or_init(|| Summarizer::new(IdfTable::from_documents(CORPUS.iter().map(|d| d.1))))
+}
+
+/// Sentence spans are non-empty, trimmed, in order, non-overlapping, inside `text`, on char
+/// boundaries, and together cover every non-whitespace character.
+pub fn check_sentences(text: &str) -> Vec<SentenceSpan> {
+    let spans = split_sentences(text);
+    let mut previous_end = 0;
+    for (i, span) in spans.iter().enumerate() {
+        let SentenceSpan { start, end } = *span;
+        assert!(start < end, "span {i} {span:?} is empty");
+        assert!(start >= previous_end, "span {i} {span:?} overlaps or is out of order");
+        assert!(end <= text.len(), "span {i} {span:?} past the end ({})", text.len());
+        assert!(
+            text.is_char_boundary(start) && text.is_char_boundary(end),
+            "span {i} {span:?} not on char boundaries"
+        );
+        let sentence = &text[start..end];
+        assert_eq!(sentence, sentence.trim(), "span {i} {span:?} not trimmed");
+        previous_end = end;
+    }
+    let mut spans_left = spans.iter().peekable();
+    for (at, c) in text.char_indices() {
+        while spans_left.next_if(|s| s.end <= at).is_some() {}
+        if !c.is_whitespace() {
+            let covered = spans_left.peek().is_some_and(|s| s.start <= at);
+            assert!(covered, "char {c:?} at byte {at} is in no sentence");
+        }
+    }
+    spans
+}
+
+/// Feature vectors are sorted, in range, finite and positive, L2-normalised (or empty), the
+/// same with a fresh or a reused scratch buffer, and the same with or without term texts.
+pub fn check_features(extractor: &FeatureExtractor, doc: &Document, scratch: &mut Scratch) {
+    let vector = extractor.transform(doc, scratch);
+    assert_eq!(vector.indices.len(), vector.values.len(), "ragged vector");
+    assert!(
+        vector.indices.windows(2).all(|w| w[0] < w[1]),
+        "indices not strictly increasing: {:?}",
+        vector.indices
+    );
+    let dimension = extractor.dimension();
+    assert!(
+        vector.indices.iter().all(|i| (*i as usize) < dimension),
+        "index out of range (dimension {dimension}): {:?}",
+        vector.indices
+    );
+    assert!(
+        vector.values.iter().all(|v| v.is_finite() && *v > 0.0),
+        "value not finite and positive: {:?}",
+        vector.values
+    );
+    if !vector.values.is_empty() {
+        let norm = vector.values.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-3, "L2 norm {norm}, expected 1");
+    }
+    let fresh = extractor.transform(doc, &mut Scratch::default());
+    assert_eq!(vector, fresh, "result depends on the scratch buffer's history");
+    let (with_terms, terms) = extractor.transform_with_terms(doc, scratch);
+    assert_eq!(vector, with_terms, "transform_with_terms disagrees with transform");
+    assert_eq!(terms.len(), vector.indices.len(), "one term text per column");
+    for index in &vector.indices {
+        let term = terms.get(index).expect("every column has its term text");
+        assert!(!term.is_empty(), "column {index} has an empty term text");
+    }
+    let mut keys = Vec::new();
+    extractor.settings().distinct_keys(doc, scratch, &mut keys);
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "distinct keys not strictly increasing"
+    );
+    let mut lowered = String::new();
+    for part in [doc.title, doc.text, doc.target.unwrap_or_default()] {
+        text::lowercase_into(part, &mut lowered);
+        for word in text::words(&lowered) {
+            assert!(!word.is_empty(), "empty word in {part:?}");
+            assert!(!word.contains(char::is_whitespace), "word {word:?} has whitespace");
+        }
+    }
+    let normalized = text::normalize_target(doc.target.unwrap_or_default());
+    assert_eq!(normalized, normalized.trim(), "target not trimmed");
+    assert!(!normalized.contains("  "), "target has a double space");
+}
+
+/// Summaries are made of whole, non-blank sentences of `text`, in order, within the asked
+/// length; blank text is refused.
+pub fn check_summary(summarizer: &Summarizer, title: &str, text: &str, options: &SummarizeOptions) {
+    let result = summarizer.summarize(title, text, options);
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(_) => return,
+    };
+    assert!(!text::is_blank(text), "blank text was summarized");
+    let mut previous: Option<(usize, usize)> = None;
+    for s in &summary.sentences {
+        assert!(s.start < s.end && s.end <= text.len(), "bad span {s:?}");
+        assert!(
+            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            "span {s:?} not on char boundaries"
+        );
+        assert!(!text::is_blank(&text[s.start..s.end]), "blank sentence {s:?}");
+        assert!(s.score.is_finite(), "score of {s:?} not finite");
+        if let Some((index, end)) = previous {
+            assert!(s.index > index && s.start >= end, "{s:?} out of order");
+        }
+        previous = Some((s.index, s.end));
+    }
+    if let (Some(n), None) = (options.max_sentences, options.ratio) {
+        if n > 0 {
+            assert!(summary.sentences.len() <= n, "more than {n} sentences");
+        }
+    }
+    let joined = summary.joined(text);
+    assert!(joined.len() <= text.len() + summary.sentences.len(), "joined summary too long");
+}
+
+/// Wraps `payload` in a well-formed envelope (magic, version, length, checksum), so the
+/// fuzzer reaches the payload decoder instead of stopping at the checksum.
+pub fn envelope(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(52 + payload.len());
+    bytes.extend_from_slice(docclass::model::artifact::MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&Sha256::digest(payload));
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// Model bytes load or are refused with an error naming the file; what loads can be saved
+/// and loaded again; a classifier that passes validation classifies without panicking, and
+/// a loaded summarizer table summarizes without panicking.
+pub fn check_artifact(bytes: &[u8]) -> Result<(), ArtifactError> {
+    let path = Path::new(FUZZ_PATH);
+    let loaded = match Artifact::from_bytes(bytes, path) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            assert!(e.to_string().contains(FUZZ_PATH), "error names no file: {e}");
+            return Err(e);
+        }
+    };
+    assert_eq!(loaded.digest.len(), 64, "digest is not hex SHA-256");
+    let again = loaded.artifact.to_bytes().expect("a loaded artifact encodes");
+    if let Err(e) = Artifact::from_bytes(&again, path) {
+        panic!("a loaded artifact does not load again after saving: {e}");
+    }
+    match loaded.artifact {
+        Artifact::Classifier(classifier) => {
+            if classifier.validate().is_err() {
+                return Ok(());
+            }
+            let labels = classifier.metadata().labels.len();
+            for (title, body, target) in CORPUS {
+                let doc = Document {
+                    title,
+                    text: body,
+                    target: Some(target),
+                };
+                for explain in [0, 5] {
+                    let prediction = classifier.predict(&doc, explain);
+                    assert_eq!(prediction.probabilities.len(), labels, "one probability per label");
+                    assert!(prediction.explanation.len() <= explain, "explanation too long");
+                }
+            }
+        }
+        Artifact::Summarizer(idf) => {
+            let summarizer = Summarizer::new(idf);
+            for (title, body, _) in CORPUS {
+                check_summary(&summarizer, title, body, &SummarizeOptions::default());
+            }
+        }
+    }
+    Ok(())
+}
