@@ -163,7 +163,10 @@ fn model_loader_refuses_bad_envelopes() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
         ("magic only", MAGIC.to_vec()),
-        ("foreign", b"\x89PNG\r\n\x1a\n and then some more bytes of a png file....".to_vec()),
+        (
+            "foreign",
+            b"\x89PNG\r\n\x1a\n and then some more bytes of a png file....".to_vec(),
+        ),
         ("lower-case magic", b"docclass".repeat(10)),
         ("header cut short", header(1, 0)[..40].to_vec()),
         ("version 0", header(0, 0)),
@@ -199,14 +202,22 @@ fn model_loader_refuses_hostile_payloads_without_huge_allocations() {
     huge_key.push(0x7f);
     payloads.push(("string claiming 2^63 bytes", huge_key));
     // Classifier { metadata.name claiming u32::MAX bytes }.
-    payloads.push(("name claiming 4 GiB", vec![0, 0xff, 0xff, 0xff, 0xff, 0x0f, b'a']));
+    payloads.push((
+        "name claiming 4 GiB",
+        vec![0, 0xff, 0xff, 0xff, 0xff, 0x0f, b'a'],
+    ));
     for (name, payload) in payloads {
-        assert!(check_artifact(&envelope(&payload)).is_err(), "{name}: accepted");
+        assert!(
+            check_artifact(&envelope(&payload)).is_err(),
+            "{name}: accepted"
+        );
     }
 }
 
 fn shipped_model(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -216,7 +227,10 @@ fn shipped_models_load_and_damaged_copies_do_not_panic() {
         let bytes = shipped_model(name);
         assert!(check_artifact(&bytes).is_ok(), "{name} does not load");
         for cut in [0, 7, 8, 51, 52, bytes.len() / 2, bytes.len() - 1] {
-            assert!(check_artifact(&bytes[..cut]).is_err(), "{name} cut at {cut}");
+            assert!(
+                check_artifact(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
         }
         // Damage inside a re-checksummed payload: decoding must fail or validate, not panic.
         let payload = &bytes[52..];
@@ -233,4 +247,61 @@ fn shipped_models_load_and_damaged_copies_do_not_panic() {
             let _ = check_artifact(&envelope(&payload[..keep]));
         }
     }
+}
+
+/// Replays a fuzz input the way `fuzz/fuzz_targets/artifact.rs` reads it.
+fn replay_artifact_input(data: &[u8]) {
+    if let Some((mode, rest)) = data.split_first() {
+        if mode & 1 == 0 {
+            let _ = check_artifact(rest);
+        } else {
+            let _ = check_artifact(&envelope(rest));
+        }
+    }
+}
+
+/// Found by the `artifact` target: a checksum-valid payload whose vocabulary has fewer IDF
+/// weights (64) than keys passed validation, and classifying indexed past the IDF array.
+#[test]
+fn vocabulary_with_fewer_idf_weights_than_keys_is_refused() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions/artifact-idf-shorter-than-keys.bin");
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    replay_artifact_input(&data);
+    let error = check_artifact(&envelope(&data[1..])).expect_err("inconsistent vocabulary");
+    assert!(
+        error.to_string().contains("corrupted model file"),
+        "{error}"
+    );
+}
+
+/// Same family, written by hand: a weight matrix with fewer class columns than the model
+/// has labels and biases passed validation, and explaining a decision for the last class
+/// indexed past the matrix.
+#[test]
+fn weights_with_fewer_class_columns_than_labels_are_refused() {
+    let bytes = shipped_model("bbc.model");
+    let loaded = docclass::model::Artifact::from_bytes(&bytes, std::path::Path::new("bbc.model"))
+        .expect("shipped model loads");
+    let mut json = serde_json::to_value(&loaded.artifact).expect("to json");
+    let regression = &mut json["Classifier"]["regression"];
+    let rows = regression["weights"]["dim"][0].as_u64().expect("rows");
+    let weights = regression["weights"]["data"]
+        .as_array_mut()
+        .expect("weights");
+    weights.truncate(rows as usize);
+    regression["weights"]["dim"][1] = 1.into();
+    let bias = regression["bias"]["data"].as_array_mut().expect("bias");
+    let last = bias.len() - 1;
+    bias.iter_mut().for_each(|b| *b = 0.0.into());
+    bias[last] = 100.0.into();
+    let damaged: docclass::model::Artifact = serde_json::from_value(json).expect("from json");
+    let docclass::model::Artifact::Classifier(classifier) = &damaged else {
+        panic!("bbc.model is a classifier");
+    };
+    assert!(
+        classifier.validate().is_err(),
+        "one weight column for {last} + 1 labels"
+    );
+    let _ = check_artifact(&damaged.to_bytes().expect("encode"));
 }

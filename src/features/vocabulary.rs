@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 /// Feature keys kept from the training corpus, their column indices and IDF weights.
 ///
-/// Serialised as two parallel arrays; the key → column index is rebuilt on load.
+/// Serialised as two parallel arrays; the key → column index is rebuilt on load, and arrays
+/// of different lengths are refused.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(from = "StoredVocabulary", into = "StoredVocabulary")]
+#[serde(try_from = "StoredVocabulary", into = "StoredVocabulary")]
 pub struct Vocabulary {
     keys: Vec<u64>,
     idf: Vec<f32>,
@@ -20,9 +21,15 @@ struct StoredVocabulary {
     idf: Vec<f32>,
 }
 
-impl From<StoredVocabulary> for Vocabulary {
-    fn from(stored: StoredVocabulary) -> Self {
-        Self::new(stored.keys, stored.idf)
+impl TryFrom<StoredVocabulary> for Vocabulary {
+    type Error = String;
+
+    fn try_from(stored: StoredVocabulary) -> Result<Self, Self::Error> {
+        let (keys, idf) = (stored.keys.len(), stored.idf.len());
+        if keys != idf {
+            return Err(format!("vocabulary has {keys} keys but {idf} IDF weights"));
+        }
+        Ok(Self::new(stored.keys, stored.idf))
     }
 }
 

@@ -184,6 +184,12 @@ impl SoftmaxRegression {
         self.bias.len()
     }
 
+    /// Number of class columns of the weight matrix (equal to [`classes`](Self::classes)
+    /// unless a model file is damaged).
+    pub fn weight_columns(&self) -> usize {
+        self.weights.ncols()
+    }
+
     /// Number of input features.
     pub fn features(&self) -> usize {
         self.weights.nrows()

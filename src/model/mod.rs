@@ -149,6 +149,12 @@ impl Classifier {
                 self.regression.classes()
             ));
         }
+        if self.regression.weight_columns() != labels {
+            return Err(format!(
+                "model has {labels} labels but {} weights columns",
+                self.regression.weight_columns()
+            ));
+        }
         if self.regression.features() != self.extractor.dimension() {
             return Err(format!(
                 "model has {} features but {} weights rows",

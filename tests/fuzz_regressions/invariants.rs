@@ -39,10 +39,11 @@ const CORPUS: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// Two extractors fitted once on [`CORPUS`]: word 1–3-grams with character 1–5-grams and
-/// per-target copies; and raw-count word 1–2-grams ignoring targets, capped in size.
-pub fn extractors() -> &'static [FeatureExtractor; 2] {
-    static EXTRACTORS: OnceLock<[FeatureExtractor; 2]> = OnceLock::new();
+/// Three extractors fitted once on [`CORPUS`]: word 1–3-grams with character 1–5-grams and
+/// per-target copies; raw-count word 1–2-grams ignoring targets, capped in size; and word
+/// unigrams with claim-relation features.
+pub fn extractors() -> &'static [FeatureExtractor; 3] {
+    static EXTRACTORS: OnceLock<[FeatureExtractor; 3]> = OnceLock::new();
     EXTRACTORS.get_or_init(|| {
         let docs: Vec<Document> = CORPUS
             .iter()
@@ -68,15 +69,23 @@ pub fn extractors() -> &'static [FeatureExtractor; 2] {
             max_features: Some(40),
             target_features: TargetFeatures::Ignore,
         };
-        [rich, plain].map(|settings| FeatureExtractor::fit(settings, &docs).expect("fit corpus"))
+        let claim = FeatureSettings {
+            word_ngrams: NgramRange { min: 1, max: 1 },
+            char_ngrams: None,
+            sublinear_tf: true,
+            min_df: 1,
+            max_features: None,
+            target_features: TargetFeatures::Claim,
+        };
+        [rich, plain, claim]
+            .map(|settings| FeatureExtractor::fit(settings, &docs).expect("fit corpus"))
     })
 }
 
 /// A summarizer whose IDF table comes from [`CORPUS`].
 pub fn summarizer() -> &'static Summarizer {
     static SUMMARIZER: OnceLock<Summarizer> = OnceLock::new();
-    SUMMARIZER
-        .get_or_init(|| Summarizer::new(IdfTable::from_documents(CORPUS.iter().map(|d| d.1))))
+    SUMMARIZER.get_or_init(|| Summarizer::new(IdfTable::from_documents(CORPUS.iter().map(|d| d.1))))
 }
 
 /// Sentence spans are non-empty, trimmed, in order, non-overlapping, inside `text`, on char
@@ -87,8 +96,15 @@ pub fn check_sentences(text: &str) -> Vec<SentenceSpan> {
     for (i, span) in spans.iter().enumerate() {
         let SentenceSpan { start, end } = *span;
         assert!(start < end, "span {i} {span:?} is empty");
-        assert!(start >= previous_end, "span {i} {span:?} overlaps or is out of order");
-        assert!(end <= text.len(), "span {i} {span:?} past the end ({})", text.len());
+        assert!(
+            start >= previous_end,
+            "span {i} {span:?} overlaps or is out of order"
+        );
+        assert!(
+            end <= text.len(),
+            "span {i} {span:?} past the end ({})",
+            text.len()
+        );
         assert!(
             text.is_char_boundary(start) && text.is_char_boundary(end),
             "span {i} {span:?} not on char boundaries"
@@ -110,6 +126,8 @@ pub fn check_sentences(text: &str) -> Vec<SentenceSpan> {
 
 /// Feature vectors are sorted, in range, finite and positive, L2-normalised (or empty), the
 /// same with a fresh or a reused scratch buffer, and the same with or without term texts.
+/// Claim-relation features are added after normalisation with values in [0, 1], so with
+/// them the values are only checked to be finite and in [0, 2].
 pub fn check_features(extractor: &FeatureExtractor, doc: &Document, scratch: &mut Scratch) {
     let vector = extractor.transform(doc, scratch);
     assert_eq!(vector.indices.len(), vector.values.len(), "ragged vector");
@@ -124,20 +142,38 @@ pub fn check_features(extractor: &FeatureExtractor, doc: &Document, scratch: &mu
         "index out of range (dimension {dimension}): {:?}",
         vector.indices
     );
-    assert!(
-        vector.values.iter().all(|v| v.is_finite() && *v > 0.0),
-        "value not finite and positive: {:?}",
-        vector.values
-    );
-    if !vector.values.is_empty() {
+    if extractor.settings().target_features == TargetFeatures::Claim {
+        assert!(
+            vector.values.iter().all(|v| (0.0..=2.0).contains(v)),
+            "value not in [0, 2]: {:?}",
+            vector.values
+        );
+    } else {
+        assert!(
+            vector.values.iter().all(|v| v.is_finite() && *v > 0.0),
+            "value not finite and positive: {:?}",
+            vector.values
+        );
+    }
+    if !vector.values.is_empty() && extractor.settings().target_features != TargetFeatures::Claim {
         let norm = vector.values.iter().map(|v| v * v).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-3, "L2 norm {norm}, expected 1");
     }
     let fresh = extractor.transform(doc, &mut Scratch::default());
-    assert_eq!(vector, fresh, "result depends on the scratch buffer's history");
+    assert_eq!(
+        vector, fresh,
+        "result depends on the scratch buffer's history"
+    );
     let (with_terms, terms) = extractor.transform_with_terms(doc, scratch);
-    assert_eq!(vector, with_terms, "transform_with_terms disagrees with transform");
-    assert_eq!(terms.len(), vector.indices.len(), "one term text per column");
+    assert_eq!(
+        vector, with_terms,
+        "transform_with_terms disagrees with transform"
+    );
+    assert_eq!(
+        terms.len(),
+        vector.indices.len(),
+        "one term text per column"
+    );
     for index in &vector.indices {
         let term = terms.get(index).expect("every column has its term text");
         assert!(!term.is_empty(), "column {index} has an empty term text");
@@ -153,7 +189,10 @@ pub fn check_features(extractor: &FeatureExtractor, doc: &Document, scratch: &mu
         text::lowercase_into(part, &mut lowered);
         for word in text::words(&lowered) {
             assert!(!word.is_empty(), "empty word in {part:?}");
-            assert!(!word.contains(char::is_whitespace), "word {word:?} has whitespace");
+            assert!(
+                !word.contains(char::is_whitespace),
+                "word {word:?} has whitespace"
+            );
         }
     }
     let normalized = text::normalize_target(doc.target.unwrap_or_default());
@@ -177,7 +216,10 @@ pub fn check_summary(summarizer: &Summarizer, title: &str, text: &str, options: 
             text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
             "span {s:?} not on char boundaries"
         );
-        assert!(!text::is_blank(&text[s.start..s.end]), "blank sentence {s:?}");
+        assert!(
+            !text::is_blank(&text[s.start..s.end]),
+            "blank sentence {s:?}"
+        );
         assert!(s.score.is_finite(), "score of {s:?} not finite");
         if let Some((index, end)) = previous {
             assert!(s.index > index && s.start >= end, "{s:?} out of order");
@@ -190,7 +232,10 @@ pub fn check_summary(summarizer: &Summarizer, title: &str, text: &str, options: 
         }
     }
     let joined = summary.joined(text);
-    assert!(joined.len() <= text.len() + summary.sentences.len(), "joined summary too long");
+    assert!(
+        joined.len() <= text.len() + summary.sentences.len(),
+        "joined summary too long"
+    );
 }
 
 /// Wraps `payload` in a well-formed envelope (magic, version, length, checksum), so the
@@ -213,12 +258,18 @@ pub fn check_artifact(bytes: &[u8]) -> Result<(), ArtifactError> {
     let loaded = match Artifact::from_bytes(bytes, path) {
         Ok(loaded) => loaded,
         Err(e) => {
-            assert!(e.to_string().contains(FUZZ_PATH), "error names no file: {e}");
+            assert!(
+                e.to_string().contains(FUZZ_PATH),
+                "error names no file: {e}"
+            );
             return Err(e);
         }
     };
     assert_eq!(loaded.digest.len(), 64, "digest is not hex SHA-256");
-    let again = loaded.artifact.to_bytes().expect("a loaded artifact encodes");
+    let again = loaded
+        .artifact
+        .to_bytes()
+        .expect("a loaded artifact encodes");
     if let Err(e) = Artifact::from_bytes(&again, path) {
         panic!("a loaded artifact does not load again after saving: {e}");
     }
@@ -236,8 +287,15 @@ pub fn check_artifact(bytes: &[u8]) -> Result<(), ArtifactError> {
                 };
                 for explain in [0, 5] {
                     let prediction = classifier.predict(&doc, explain);
-                    assert_eq!(prediction.probabilities.len(), labels, "one probability per label");
-                    assert!(prediction.explanation.len() <= explain, "explanation too long");
+                    assert_eq!(
+                        prediction.probabilities.len(),
+                        labels,
+                        "one probability per label"
+                    );
+                    assert!(
+                        prediction.explanation.len() <= explain,
+                        "explanation too long"
+                    );
                 }
             }
         }
