@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 use docclass::features::{FeatureExtractor, FeatureSettings, NgramRange, Scratch, TargetFeatures};
 use docclass::model::{Artifact, ArtifactError, FORMAT_VERSION};
-use docclass::summarize::{IdfTable, SummarizeOptions, Summarizer};
+use docclass::summarize::{
+    IdfTable, SummarizeError, SummarizeOptions, Summarizer, DEFAULT_SENTENCES,
+};
 use docclass::text::sentences::{split_sentences, SentenceSpan};
 use docclass::text::{self, Document};
 use sha2::{Digest, Sha256};
@@ -89,7 +91,8 @@ pub fn summarizer() -> &'static Summarizer {
 }
 
 /// Sentence spans are non-empty, trimmed, in order, non-overlapping, inside `text`, on char
-/// boundaries, and together cover every non-whitespace character.
+/// boundaries, each hold a letter or digit, and together cover every letter and digit
+/// (whitespace, bullet markers and letterless pieces such as "---" may be left out).
 pub fn check_sentences(text: &str) -> Vec<SentenceSpan> {
     let spans = split_sentences(text);
     let mut previous_end = 0;
@@ -111,12 +114,16 @@ pub fn check_sentences(text: &str) -> Vec<SentenceSpan> {
         );
         let sentence = &text[start..end];
         assert_eq!(sentence, sentence.trim(), "span {i} {span:?} not trimmed");
+        assert!(
+            sentence.chars().any(char::is_alphanumeric),
+            "span {i} {span:?} has no letter or digit"
+        );
         previous_end = end;
     }
     let mut spans_left = spans.iter().peekable();
     for (at, c) in text.char_indices() {
         while spans_left.next_if(|s| s.end <= at).is_some() {}
-        if !c.is_whitespace() {
+        if c.is_alphanumeric() {
             let covered = spans_left.peek().is_some_and(|s| s.start <= at);
             assert!(covered, "char {c:?} at byte {at} is in no sentence");
         }
@@ -200,40 +207,63 @@ pub fn check_features(extractor: &FeatureExtractor, doc: &Document, scratch: &mu
     assert!(!normalized.contains("  "), "target has a double space");
 }
 
-/// Summaries are made of whole, non-blank sentences of `text`, in order, within the asked
-/// length; blank text is refused.
+/// Summaries are made of whole sentences of `text` (spans of [`split_sentences`]), in
+/// order, at least one and within the asked length; blank or letterless text and a ratio
+/// outside (0, 1] are refused.
 pub fn check_summary(summarizer: &Summarizer, title: &str, text: &str, options: &SummarizeOptions) {
-    let result = summarizer.summarize(title, text, options);
-    let summary = match result {
+    let ratio_ok = options.ratio.is_none_or(|r| r > 0.0 && r <= 1.0);
+    let summary = match summarizer.summarize(title, text, options) {
         Ok(summary) => summary,
-        Err(_) => return,
+        Err(SummarizeError::InvalidRatio(_)) => {
+            assert!(!ratio_ok, "valid ratio {:?} refused", options.ratio);
+            return;
+        }
+        Err(SummarizeError::EmptyText) => {
+            assert!(text::is_blank(text), "non-blank text refused as empty");
+            return;
+        }
+        Err(SummarizeError::NoSentences) => {
+            assert!(
+                split_sentences(text).is_empty(),
+                "text with sentences refused"
+            );
+            return;
+        }
     };
-    assert!(!text::is_blank(text), "blank text was summarized");
-    let mut previous: Option<(usize, usize)> = None;
+    assert!(ratio_ok, "invalid ratio {:?} accepted", options.ratio);
+    let spans = split_sentences(text);
+    assert!(
+        !summary.sentences.is_empty(),
+        "empty summary of {} sentences",
+        spans.len()
+    );
+    let mut previous: Option<usize> = None;
     for s in &summary.sentences {
-        assert!(s.start < s.end && s.end <= text.len(), "bad span {s:?}");
-        assert!(
-            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
-            "span {s:?} not on char boundaries"
-        );
-        assert!(
-            !text::is_blank(&text[s.start..s.end]),
-            "blank sentence {s:?}"
+        let span = spans.get(s.index).expect("index of a sentence of the text");
+        assert_eq!(
+            (s.start, s.end),
+            (span.start, span.end),
+            "{s:?} is not sentence {}",
+            s.index
         );
         assert!(s.score.is_finite(), "score of {s:?} not finite");
-        if let Some((index, end)) = previous {
-            assert!(s.index > index && s.start >= end, "{s:?} out of order");
-        }
-        previous = Some((s.index, s.end));
+        assert!(previous.is_none_or(|p| s.index > p), "{s:?} out of order");
+        previous = Some(s.index);
     }
-    if let (Some(n), None) = (options.max_sentences, options.ratio) {
-        if n > 0 {
-            assert!(summary.sentences.len() <= n, "more than {n} sentences");
-        }
-    }
-    let joined = summary.joined(text);
+    let limit = match options.max_sentences.filter(|n| *n > 0) {
+        Some(n) => n,
+        None if options.ratio.is_none() => DEFAULT_SENTENCES,
+        None => spans.len(),
+    };
     assert!(
-        joined.len() <= text.len() + summary.sentences.len(),
+        summary.sentences.len() <= limit,
+        "more than {limit} sentences"
+    );
+    let joined = summary.joined(text);
+    // Adjacent sentences ("Stop!Go") gain a separating space.
+    let separators = summary.sentences.len();
+    assert!(
+        joined.len() <= text.len() + separators,
         "joined summary too long"
     );
 }
