@@ -19,7 +19,13 @@ use docclass::{pb, train};
 #[command(name = "docclass", version, about)]
 struct Cli {
     /// Log line format (to standard error); the level follows RUST_LOG (default info).
-    #[arg(long, global = true, value_enum, env = "DOCCLASS_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "DOCCLASS_LOG_FORMAT",
+        default_value = "text"
+    )]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -166,6 +172,9 @@ struct EvaluateArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report (charts and worst mistakes) to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -252,7 +261,18 @@ fn main() -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::Train(args) => train_model(args),
         Command::Evaluate(args) => {
-            let evaluation = train::evaluate(&args.model, &args.data)?;
+            let evaluation = match &args.report {
+                None => train::evaluate(&args.model, &args.data)?,
+                Some(report) => {
+                    let detailed = train::predict_examples(&args.model, &args.data)?;
+                    let page = train::render_html(&detailed, &args.data)
+                        .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
+                    std::fs::write(report, page)
+                        .with_context(|| format!("writing {}", report.display()))?;
+                    eprintln!("wrote {}", report.display());
+                    detailed.evaluation
+                }
+            };
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&evaluation)?);
             } else {

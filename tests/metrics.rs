@@ -21,7 +21,10 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
     let mut raw = String::new();
     stream.read_to_string(&mut raw).await.expect("read");
     let (head, body) = raw.split_once("\r\n\r\n").expect("HTTP response");
-    (head.lines().next().unwrap_or("").to_string(), body.to_string())
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
 }
 
 /// The value of the series whose line starts with `series` (name and labels, exactly).
@@ -67,7 +70,10 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
         .await
         .expect_err("empty text is rejected");
     assert_eq!(empty.code(), tonic::Code::InvalidArgument);
-    assert!(ok.metadata().get("x-request-id").is_some(), "request id echoed");
+    assert!(
+        ok.metadata().get("x-request-id").is_some(),
+        "request id echoed"
+    );
 
     let (status, body) = http_get(metrics_addr, "/metrics").await;
     assert!(status.contains("200"), "{status}");
