@@ -223,7 +223,7 @@ impl Body for TelemetryBody {
         let _entered = span.as_ref().map(tracing::Span::enter);
         let frame = std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx));
         let code = match &frame {
-            Some(Ok(frame)) => frame.trailers_ref().map(|t| grpc_status(t)),
+            Some(Ok(frame)) => frame.trailers_ref().map(grpc_status),
             Some(Err(_)) => Some(Some(tonic::Code::Unknown)),
             None => Some(None),
         };

@@ -45,14 +45,14 @@ pub fn render_html(detailed: &DetailedEvaluation, data: &Path) -> Result<String,
             official.value
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<tr><th>calibration error (ECE, {CALIBRATION_BINS} bins)</th><td>{:.4}</td></tr></table>\n",
+        "<tr><th>calibration error (ECE, {CALIBRATION_BINS} bins)</th><td>{:.4}</td></tr></table>",
         e.expected_calibration_error
     );
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<section class=\"charts\"><figure>{}</figure><figure>{}</figure><figure>{}</figure></section>\n",
+        "<section class=\"charts\"><figure>{}</figure><figure>{}</figure><figure>{}</figure></section>",
         charts::confusion_heatmap(&e.labels, &e.confusion)?,
         charts::class_bars(&e.per_class)?,
         charts::reliability_diagram(&bins)?
