@@ -113,6 +113,8 @@ enum TargetArg {
     Auto,
     Ignore,
     PerTarget,
+    /// The target is an open claim: claim words and claim–text relation features.
+    Claim,
 }
 
 #[derive(Args)]
@@ -422,6 +424,7 @@ fn train_model(args: TrainArgs) -> Result<()> {
             TargetArg::Auto => None,
             TargetArg::Ignore => Some(TargetFeatures::Ignore),
             TargetArg::PerTarget => Some(TargetFeatures::PerTarget),
+            TargetArg::Claim => Some(TargetFeatures::Claim),
         },
         l2_penalties: args.l2,
         folds: args.folds,

@@ -86,6 +86,7 @@ async fn twenty_reloads_under_load_fail_no_request() {
     let mut admin = pb::admin_service_client::AdminServiceClient::connect(url.clone())
         .await
         .expect("admin");
+    let shipped = store.snapshot().models().count();
     for round in 0..20 {
         if round == 10 {
             write_renamed_topic_model(dir.path(), "bbc-copy");
@@ -95,7 +96,7 @@ async fn twenty_reloads_under_load_fail_no_request() {
             .await
             .unwrap_or_else(|e| panic!("reload {round}: {e}"))
             .into_inner();
-        let expected = if round >= 10 { 3 } else { 2 };
+        let expected = if round >= 10 { shipped + 1 } else { shipped };
         assert_eq!(reloaded.models.len(), expected, "round {round}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -145,7 +146,7 @@ async fn twenty_reloads_under_load_fail_no_request() {
         .await
         .expect("info")
         .into_inner();
-    assert_eq!(info.models.len(), 3, "previous set still served");
+    assert_eq!(info.models.len(), shipped + 1, "previous set still served");
     client
         .classify(pb::ClassifyRequest {
             text: "still served".into(),
@@ -210,13 +211,14 @@ fn sighup_reloads_the_running_binary() {
             info.models.into_iter().map(|m| m.name).collect::<Vec<_>>()
         })
     };
-    assert_eq!(models(&addr).len(), 2);
+    let shipped = models(&addr).len();
+    assert!(shipped >= 2);
 
     std::fs::write(dir.path().join("broken.model"), b"DOCCLASS junk").expect("write broken");
     hangup();
     let failure = next_line_with("reload failed");
     assert!(failure.contains("broken.model"), "{failure}");
-    assert_eq!(models(&addr).len(), 2, "previous models still served");
+    assert_eq!(models(&addr).len(), shipped, "previous models still served");
 
     std::fs::remove_file(dir.path().join("broken.model")).expect("remove broken");
     write_renamed_topic_model(dir.path(), "bbc-copy");
