@@ -165,11 +165,11 @@ mod tests {
 
     #[test]
     fn reliability_bins_average_confidence_and_accuracy() {
-        let examples = [example(0, 0, 0.9), example(0, 1, 0.95), example(1, 1, 0.3)];
+        let examples = [example(0, 0, 0.92), example(0, 1, 0.96), example(1, 1, 0.35)];
         let bins = reliability(&examples, 10);
         assert_eq!(bins.len(), 10);
         assert_eq!(bins[9].count, 2);
-        assert!((bins[9].confidence - 0.925).abs() < 1e-6);
+        assert!((bins[9].confidence - 0.94).abs() < 1e-6);
         assert_eq!(bins[9].accuracy, 0.5);
         assert_eq!(bins[3].count, 1);
         assert_eq!(bins[3].accuracy, 1.0);
