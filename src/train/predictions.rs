@@ -165,7 +165,11 @@ mod tests {
 
     #[test]
     fn reliability_bins_average_confidence_and_accuracy() {
-        let examples = [example(0, 0, 0.92), example(0, 1, 0.96), example(1, 1, 0.35)];
+        let examples = [
+            example(0, 0, 0.92),
+            example(0, 1, 0.96),
+            example(1, 1, 0.35),
+        ];
         let bins = reliability(&examples, 10);
         assert_eq!(bins.len(), 10);
         assert_eq!(bins[9].count, 2);
