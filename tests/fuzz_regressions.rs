@@ -191,16 +191,16 @@ fn model_loader_refuses_hostile_payloads_without_huge_allocations() {
         ("variant index u32::MAX", vec![0xff, 0xff, 0xff, 0xff, 0x0f]),
         ("overlong varint", vec![0x80; 20]),
     ];
-    // Summarizer { documents: 1, df: map claiming u64::MAX entries }.
-    let mut huge_map = vec![1, 1];
-    huge_map.extend_from_slice(&[0xff; 9]);
-    huge_map.push(0x01);
-    payloads.push(("map claiming u64::MAX entries", huge_map));
-    // Summarizer { documents: 1, df: map of 2^32 entries whose first key claims 2^63 bytes }.
+    // Summarizer { documents: 1, terms: list claiming u64::MAX entries }.
+    let mut huge_list = vec![1, 1];
+    huge_list.extend_from_slice(&[0xff; 9]);
+    huge_list.push(0x01);
+    payloads.push(("list claiming u64::MAX entries", huge_list));
+    // Summarizer { documents: 1, terms: 2^32 entries, the first term's length overflowing }.
     let mut huge_key = vec![1, 1, 0x80, 0x80, 0x80, 0x80, 0x10];
     huge_key.extend_from_slice(&[0xff; 9]);
     huge_key.push(0x7f);
-    payloads.push(("string claiming 2^63 bytes", huge_key));
+    payloads.push(("string length overflowing u64", huge_key));
     // Classifier { metadata.name claiming u32::MAX bytes }.
     payloads.push((
         "name claiming 4 GiB",
