@@ -214,16 +214,25 @@ fn model_loader_refuses_hostile_payloads_without_huge_allocations() {
     }
 }
 
+fn models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
 fn shipped_model(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(name);
+    let path = models_dir().join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
 fn shipped_models_load_and_damaged_copies_do_not_panic() {
-    for name in ["bbc.model", "semeval2016.model", "summarizer.model"] {
+    let mut names: Vec<String> = std::fs::read_dir(models_dir())
+        .expect("models directory")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".model"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "shipped models: {names:?}");
+    for name in &names {
         let bytes = shipped_model(name);
         assert!(check_artifact(&bytes).is_ok(), "{name} does not load");
         for cut in [0, 7, 8, 51, 52, bytes.len() / 2, bytes.len() - 1] {
