@@ -44,6 +44,12 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// The transport settings every docclass server uses (also the bench's Echo server, so the
+/// no-op limit is measured under the same settings).
+pub fn transport() -> Server {
+    Server::builder().http2_keepalive_interval(Some(Duration::from_secs(30)))
+}
+
 /// Serves `models` on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish. Returns the handle of the model set so callers can swap models while it runs.
 pub async fn serve(
@@ -83,8 +89,7 @@ pub async fn serve_shared(
     health_reporter
         .set_serving::<DocumentServiceServer<DocumentService>>()
         .await;
-    Server::builder()
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+    transport()
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
