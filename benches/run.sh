@@ -37,7 +37,7 @@ fi
 
 SERVER_PIDS=()
 cleanup() {
-    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVER_PIDS[@]}" $(cat "$OUT"/*.pids 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -84,7 +84,7 @@ print(f"{rps[-1]/2:.0f}")' "$RESULTS" "$1"
 }
 
 stop() {
-    kill "${SERVER_PIDS[@]}" 2>/dev/null || true
+    kill "${SERVER_PIDS[@]}" $(cat "$OUT"/*.pids 2>/dev/null) 2>/dev/null || true
     wait 2>/dev/null || true
     SERVER_PIDS=()
 }
@@ -105,12 +105,14 @@ rm -f "$OUT"/*.pids
 start ours $PORT_OURS "$OUT/ours.pids" -- target/release/docclass serve --addr "127.0.0.1:$PORT_OURS" --models models
 suite ours $PORT_OURS "$OUT/ours.pids" classify
 stop
+rm -f "$OUT/ours.pids"
 
 start python $PORT_PY "$OUT/python.pids" -- "$VENV/bin/python" benches/peer_python/peer.py \
     --addr "127.0.0.1:$PORT_PY" --out "$OUT/peer_python" --pids "$OUT/python.pids" --processes 2 --threads 4
 sleep 2 # the second peer process loads the pickle after the first is serving
 suite python $PORT_PY "$OUT/python.pids" classify
 stop
+rm -f "$OUT/python.pids"
 
 start echo $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --addr "127.0.0.1:$PORT_ECHO"
 suite echo $PORT_ECHO "$OUT/echo.pids" echo

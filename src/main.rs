@@ -54,6 +54,9 @@ struct ServeArgs {
     /// Longest accepted document text, in bytes.
     #[arg(long, env = "DOCCLASS_MAX_DOCUMENT_BYTES", default_value_t = 1 << 20)]
     max_document_bytes: usize,
+    /// Run unary Classify on the blocking thread pool instead of the async workers.
+    #[arg(long, env = "DOCCLASS_BLOCKING_CLASSIFY")]
+    blocking_classify: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -272,6 +275,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             limits: Limits {
                 max_document_bytes: args.max_document_bytes,
             },
+            blocking_classify: args.blocking_classify,
         };
         service::serve(listener, models, config, shutdown_signal()).await?;
         tracing::info!("stopped");

@@ -9,8 +9,9 @@ no target, so our server answers the topic only as well). Summarize: the first s
 CPython's GIL lets one process use one core, so `--processes N` runs N servers, each binding
 the same port with SO_REUSEPORT (the kernel spreads connections) and each with a `--threads`
 grpcio thread pool: the usual way to scale a CPU-bound grpcio service on one machine. The
-first process trains and pickles the model; the others (started with --worker) load the
-pickle. grpcio does not survive fork(), hence separate processes.
+first process trains and pickles the model, starts the other servers (--worker, which load
+the pickle) and then becomes one itself (exec). grpcio does not survive fork(), hence
+separate processes. Stop them all by the pids written to --pids.
 """
 
 import argparse
@@ -194,28 +195,19 @@ def main():
         with open(pickled, "wb") as f:
             pickle.dump((model, documents), f)
         print(f"trained on {documents} articles in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    servicer, pb_grpc = make_servicer(model, documents)
-    multi = args.processes > 1
     if args.worker:
-        serve(args.addr, args.threads, servicer, pb_grpc, True)
+        servicer, pb_grpc = make_servicer(model, documents)
+        serve(args.addr, args.threads, servicer, pb_grpc, args.processes > 1)
         return
-
-    workers = [
-        subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker", "--addr", args.addr,
-             "--out", args.out, "--threads", str(args.threads)]
-        )
-        for _ in range(max(args.processes, 1) - 1)
-    ]
+    # Every server process runs the same worker code; this one becomes the last of them
+    # (exec frees the training data and keeps the pid the caller knows).
+    worker = [sys.executable, os.path.abspath(__file__), "--worker", "--addr", args.addr,
+              "--out", args.out, "--threads", str(args.threads), "--processes", str(args.processes)]
+    others = [subprocess.Popen(worker) for _ in range(max(args.processes, 1) - 1)]
     if args.pids:
         with open(args.pids, "w") as f:
-            f.write("\n".join(str(p) for p in [os.getpid(), *(w.pid for w in workers)]) + "\n")
-    try:
-        serve(args.addr, args.threads, servicer, pb_grpc, multi)
-    finally:
-        for worker in workers:
-            worker.terminate()
-            worker.wait()
+            f.write("\n".join(str(p) for p in [os.getpid(), *(o.pid for o in others)]) + "\n")
+    os.execv(sys.executable, worker)
 
 
 if __name__ == "__main__":

@@ -297,7 +297,10 @@ impl FeatureExtractor {
     /// Turns column occurrences into a normalised TF-IDF vector.
     fn weigh(&self, columns: &mut [u32]) -> SparseVector {
         columns.sort_unstable();
-        let mut vector = SparseVector::default();
+        let mut vector = SparseVector {
+            indices: Vec::with_capacity(columns.len()),
+            values: Vec::with_capacity(columns.len()),
+        };
         let mut i = 0;
         while i < columns.len() {
             let column = columns[i];

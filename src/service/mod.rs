@@ -46,12 +46,24 @@ pub type SharedModels = Arc<ArcSwap<ModelRegistry>>;
 pub struct DocumentService {
     models: SharedModels,
     limits: Limits,
+    blocking_classify: bool,
 }
 
 impl DocumentService {
     /// A service answering with `models` under `limits`.
     pub fn new(models: SharedModels, limits: Limits) -> Self {
-        Self { models, limits }
+        Self {
+            models,
+            limits,
+            blocking_classify: false,
+        }
+    }
+
+    /// Runs unary `Classify` on tokio's blocking pool instead of inline on the async worker
+    /// (see `ServerConfig::blocking_classify`).
+    pub fn with_blocking_classify(mut self, blocking: bool) -> Self {
+        self.blocking_classify = blocking;
+        self
     }
 
     /// Classifies one request (what the `Classify` RPC does), for callers in-process.
@@ -123,6 +135,9 @@ impl DocumentService {
                 limit: self.limits.max_document_bytes,
             });
         }
+        if !may_hold_control(value) {
+            return Ok(());
+        }
         if let Some(c) = value.chars().find(|c| c.is_control() && !c.is_whitespace()) {
             return Err(ServiceError::InvalidField {
                 field,
@@ -131,6 +146,24 @@ impl DocumentService {
         }
         Ok(())
     }
+}
+
+/// Whether `value` may contain a control character that is not whitespace (a byte scan,
+/// so the exact per-character check runs only on suspicious text). Controls are U+0000–001F,
+/// U+007F and U+0080–009F (0xC2 0x80–0x9F in UTF-8); U+0009–000D and U+0085 are whitespace.
+fn may_hold_control(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    // A branch-free pass (it vectorises) settles clean ASCII and most UTF-8 text at once.
+    let suspicious = bytes.iter().fold(false, |seen, b| {
+        seen | (*b < 0x20 && !(0x09..=0x0d).contains(b)) | (*b == 0x7f) | (*b == 0xc2)
+    });
+    suspicious
+        && bytes.iter().enumerate().any(|(i, b)| match b {
+            0x09..=0x0d => false,
+            0x00..=0x1f | 0x7f => true,
+            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+            _ => false,
+        })
 }
 
 /// Number of terms returned when an explanation is asked for.
@@ -177,6 +210,14 @@ impl pb::document_service_server::DocumentService for DocumentService {
         &self,
         request: Request<pb::ClassifyRequest>,
     ) -> Result<Response<pb::ClassifyResponse>, Status> {
+        if self.blocking_classify {
+            let service = self.clone();
+            let request = request.into_inner();
+            let answer = tokio::task::spawn_blocking(move || service.classify_one(&request))
+                .await
+                .map_err(|error| ServiceError::Worker(error.to_string()))?;
+            return Ok(Response::new(answer?));
+        }
         Ok(Response::new(self.classify_one(request.get_ref())?))
     }
 
@@ -219,5 +260,26 @@ impl pb::document_service_server::DocumentService for DocumentService {
         _request: Request<pb::GetModelInfoRequest>,
     ) -> Result<Response<pb::GetModelInfoResponse>, Status> {
         Ok(Response::new(convert::model_info(&self.models.load())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hold_control;
+
+    #[test]
+    fn byte_scan_finds_every_control_character() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            let exact = c.is_control() && !c.is_whitespace();
+            assert!(
+                !exact || may_hold_control(&text),
+                "missed U+{:04X}",
+                u32::from(c)
+            );
+            if !c.is_control() {
+                assert!(!may_hold_control(&text), "flagged U+{:04X}", u32::from(c));
+            }
+        }
     }
 }

@@ -22,6 +22,10 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// Per-request limits.
     pub limits: Limits,
+    /// Run unary `Classify` on tokio's blocking pool rather than inline on the async
+    /// workers. Off by default: on 2 cores, inline measured faster for 300 B–30 KB texts
+    /// (benches/README.md).
+    pub blocking_classify: bool,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +33,7 @@ impl Default for ServerConfig {
         Self {
             max_message_bytes: 8 << 20,
             limits: Limits::default(),
+            blocking_classify: false,
         }
     }
 }
@@ -83,7 +88,9 @@ pub async fn serve_shared(
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let documents = DocumentServiceServer::new(DocumentService::new(models, config.limits))
+    let service = DocumentService::new(models, config.limits)
+        .with_blocking_classify(config.blocking_classify);
+    let documents = DocumentServiceServer::new(service)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
     health_reporter

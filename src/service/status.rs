@@ -54,6 +54,9 @@ pub enum ServiceError {
     /// The summarizer rejected the request.
     #[error(transparent)]
     Summarize(#[from] SummarizeError),
+    /// The task running the request failed (panicked or was cancelled).
+    #[error("request worker failed: {0}")]
+    Worker(String),
 }
 
 impl From<ServiceError> for Status {
@@ -66,6 +69,7 @@ impl From<ServiceError> for Status {
             ServiceError::UnknownModel { .. } => Code::NotFound,
             ServiceError::WrongTask { .. } => Code::InvalidArgument,
             ServiceError::Summarize(_) => Code::InvalidArgument,
+            ServiceError::Worker(_) => Code::Internal,
         };
         Status::new(code, error.to_string())
     }
