@@ -19,6 +19,10 @@ def main():
         b = r["payload_bytes"]
         return "300 B" if b < 1000 else "3 KB" if b < 10000 else "30 KB"
 
+    def per_cpu(r):
+        value = r.get("requests_per_cpu_second")
+        return f"{value:.0f}" if value else "?"
+
     def find(label, rpc, sz, paced=False):
         for r in runs:
             if r["label"] == label and r["rpc"] == rpc and size(r) == sz and (r["rate"] is not None) == paced:
@@ -27,15 +31,15 @@ def main():
 
     print(f"Concurrency {args.concurrency} (ClassifyStream: 4 streams x 32 in flight), "
           f"{args.duration} measured per row, loopback, load generator on the same 2 cores.\n")
-    print("| server | RPC | text | paced at | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | RSS after, MiB |")
-    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| server | RPC | text | paced at | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | req per server CPU-s | RSS after, MiB |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in runs:
         memory = r.get("server_memory") or {}
         rss = f'{memory["rss_kib"] / 1024:.1f}' if memory else "?"
         paced = f'{r["rate"]:.0f}/s' if r["rate"] else "max"
         print(f'| {r["label"]} | {r["rpc"]} | {size(r)} | {paced} | {r["requests_per_second"]:.0f} | '
               f'{r["p50_ms"]:.2f} | {r["p90_ms"]:.2f} | {r["p99_ms"]:.2f} | {r["max_ms"]:.2f} | '
-              f'{r["errors"]} | {rss} |')
+              f'{r["errors"]} | {per_cpu(r)} | {rss} |')
 
     print("\n| figure | value | target |")
     print("|---|---:|---|")
@@ -43,7 +47,10 @@ def main():
     def ratio(name, a, b, target):
         if a and b and b["requests_per_second"]:
             value = a["requests_per_second"] / b["requests_per_second"]
-            print(f"| {name} | {value:.2f}x | {target} |")
+            cpu = ""
+            if a.get("requests_per_cpu_second") and b.get("requests_per_cpu_second"):
+                cpu = f' (per server CPU-second: {a["requests_per_cpu_second"] / b["requests_per_cpu_second"]:.2f}x)'
+            print(f"| {name} | {value:.2f}x{cpu} | {target} |")
 
     for sz in ("300 B", "3 KB", "30 KB"):
         ratio(f"Classify {sz}: ours / Python peer", find("ours", "classify", sz), find("python", "classify", sz),

@@ -169,6 +169,7 @@ fn run(args: RunArgs) -> Result<()> {
         rate: args.rate,
         stream_window: args.window,
         max_message_bytes: ServerConfig::default().max_message_bytes,
+        server_pids: args.server_pids.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads.max(1))

@@ -65,6 +65,8 @@ pub struct LoadConfig {
     pub stream_window: usize,
     /// Largest message accepted from the server.
     pub max_message_bytes: usize,
+    /// Server process ids whose CPU time to measure over the measured window (may be empty).
+    pub server_pids: Vec<u32>,
 }
 
 /// Why a run could not start.
@@ -125,6 +127,11 @@ pub struct Report {
     pub p99_ms: f64,
     /// Maximum.
     pub max_ms: f64,
+    /// CPU seconds the server processes used in the measured window (when pids were given).
+    pub server_cpu_seconds: Option<f64>,
+    /// Answered requests per server CPU-second: the cost measure that does not depend on
+    /// how much of a shared machine the server got.
+    pub requests_per_cpu_second: Option<f64>,
     /// The first error, if any.
     pub first_error: Option<String>,
 }
@@ -151,6 +158,9 @@ impl std::fmt::Display for Report {
             self.p99_ms,
             self.max_ms,
         )?;
+        if let (Some(cpu), Some(per_cpu)) = (self.server_cpu_seconds, self.requests_per_cpu_second) {
+            write!(f, "\n  server CPU {cpu:.2} s = {per_cpu:.0} req per CPU-second")?;
+        }
         if let Some(error) = &self.first_error {
             write!(f, "\n  first error: {error}")?;
         }
@@ -241,6 +251,13 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
             tokio::spawn(worker.run())
         })
         .collect();
+    let cpu_at_start = {
+        let pids = config.server_pids.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            stats::cpu_seconds(&pids)
+        })
+    };
     let mut total = Recorder::default();
     for worker in workers {
         match worker.await {
@@ -249,6 +266,10 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         }
     }
     let seconds = measure_from.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
+    let server_cpu_seconds = match (cpu_at_start.await, config.server_pids.is_empty()) {
+        (Ok(Some(before)), false) => stats::cpu_seconds(&config.server_pids).map(|after| after - before),
+        _ => None,
+    };
     let payload_bytes =
         config.payloads.iter().map(|p| p.text.len()).sum::<usize>() / config.payloads.len();
     Ok(Report {
@@ -265,6 +286,10 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         p90_ms: total.quantile_ms(0.90),
         p99_ms: total.quantile_ms(0.99),
         max_ms: total.max_ms(),
+        server_cpu_seconds,
+        requests_per_cpu_second: server_cpu_seconds
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| total.ok as f64 / cpu),
         first_error: total.first_error,
     })
 }

@@ -108,6 +108,25 @@ impl Memory {
     }
 }
 
+/// CPU time (user + system) used so far by `pids` together, in seconds, from
+/// `/proc/PID/stat`; `None` if any is unreadable. On a machine shared with other work this is
+/// the fair measure of cost: requests per CPU-second do not depend on how much of the
+/// machine the server happened to get.
+pub fn cpu_seconds(pids: &[u32]) -> Option<f64> {
+    /// Linux reports these times in USER_HZ ticks, 100 per second on every mainstream
+    /// architecture.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    pids.iter().try_fold(0.0, |sum, pid| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let mut fields = rest.split_whitespace().skip(11);
+        let user: f64 = fields.next()?.parse().ok()?;
+        let system: f64 = fields.next()?.parse().ok()?;
+        Some(sum + (user + system) / TICKS_PER_SECOND)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +145,13 @@ mod tests {
         assert!((a.quantile_ms(0.5) - 50.0).abs() < 0.1);
         assert!((a.max_ms() - 100.0).abs() < 0.1);
         assert_eq!(a.first_error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn reads_own_cpu_time() {
+        let busy = (0..20_000_000u64).fold(0u64, |a, b| a.wrapping_mul(31).wrapping_add(b));
+        assert!(busy != 1);
+        assert!(cpu_seconds(&[std::process::id()]).is_some_and(|s| s > 0.0));
     }
 
     #[test]
