@@ -29,7 +29,7 @@ echo "== building release binaries" >&2
 cargo build --release --bins >&2
 BENCH=target/release/docclass-bench
 
-if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/pip" freeze 2>/dev/null | grep -q '^scikit-learn=='; then
+if ! "$VENV/bin/python" -c "import sklearn, grpc_tools, grpc_health" 2>/dev/null; then
     echo "== installing the Python peer into $VENV" >&2
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q -r benches/peer_python/requirements.txt >&2

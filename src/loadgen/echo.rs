@@ -5,7 +5,6 @@
 use std::future::Future;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use crate::pb::bench::echo_server::{Echo, EchoServer};
@@ -44,6 +43,6 @@ pub async fn serve(
     service::transport()
         .add_service(health_service)
         .add_service(echo)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(service::incoming(listener), shutdown)
         .await
 }

@@ -158,8 +158,12 @@ impl std::fmt::Display for Report {
             self.p99_ms,
             self.max_ms,
         )?;
-        if let (Some(cpu), Some(per_cpu)) = (self.server_cpu_seconds, self.requests_per_cpu_second) {
-            write!(f, "\n  server CPU {cpu:.2} s = {per_cpu:.0} req per CPU-second")?;
+        if let (Some(cpu), Some(per_cpu)) = (self.server_cpu_seconds, self.requests_per_cpu_second)
+        {
+            write!(
+                f,
+                "\n  server CPU {cpu:.2} s = {per_cpu:.0} req per CPU-second"
+            )?;
         }
         if let Some(error) = &self.first_error {
             write!(f, "\n  first error: {error}")?;
@@ -267,7 +271,9 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
     }
     let seconds = measure_from.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
     let server_cpu_seconds = match (cpu_at_start.await, config.server_pids.is_empty()) {
-        (Ok(Some(before)), false) => stats::cpu_seconds(&config.server_pids).map(|after| after - before),
+        (Ok(Some(before)), false) => {
+            stats::cpu_seconds(&config.server_pids).map(|after| after - before)
+        }
         _ => None,
     };
     let payload_bytes =

@@ -20,7 +20,7 @@ use crate::model::{registry::LoadedModel, ModelRegistry, Task};
 use crate::pb;
 use crate::summarize::SummarizeOptions;
 use crate::text::{self, Document};
-pub use server::{serve, serve_shared, transport, ServeError, ServerConfig};
+pub use server::{incoming, serve, serve_shared, transport, ServeError, ServerConfig};
 pub use status::ServiceError;
 
 /// Request limits enforced by the handlers.
