@@ -3,13 +3,14 @@
 //! work is done by the library.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use docclass::features::{FeatureSettings, NgramRange, TargetFeatures};
-use docclass::model::{ModelRegistry, Task};
-use docclass::service::{self, DocumentService, Limits, ServerConfig};
+use docclass::model::{ModelStore, Task};
+use docclass::service::{self, DocumentService, Limits, ServerConfig, TlsFiles};
 use docclass::{pb, train};
 
 /// Topic, stance and extractive summaries for news documents, over gRPC.
@@ -54,9 +55,32 @@ struct ServeArgs {
     /// Longest accepted document text, in bytes.
     #[arg(long, env = "DOCCLASS_MAX_DOCUMENT_BYTES", default_value_t = 1 << 20)]
     max_document_bytes: usize,
-    /// Run unary Classify on the blocking thread pool instead of the async workers.
-    #[arg(long, env = "DOCCLASS_BLOCKING_CLASSIFY")]
-    blocking_classify: bool,
+    /// Requests admitted at once; past it, requests fail fast with RESOURCE_EXHAUSTED.
+    #[arg(long, env = "DOCCLASS_MAX_IN_FLIGHT", default_value_t = 256)]
+    max_in_flight: usize,
+    /// Worker threads computing answers (0 = one per core).
+    #[arg(long, env = "DOCCLASS_WORKERS", default_value_t = 0)]
+    workers: usize,
+    /// Require `authorization: Bearer <token>` on every RPC but the health check.
+    #[arg(
+        long,
+        env = "DOCCLASS_AUTH_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "auth_token_file"
+    )]
+    auth_token: Option<String>,
+    /// Read the bearer token from this file.
+    #[arg(long, env = "DOCCLASS_AUTH_TOKEN_FILE")]
+    auth_token_file: Option<PathBuf>,
+    /// TLS certificate chain (PEM); with --tls-key, serve TLS instead of plaintext.
+    #[arg(long, env = "DOCCLASS_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "DOCCLASS_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve docclass.v1.AdminService (ReloadModels); requires the token when auth is on.
+    #[arg(long, env = "DOCCLASS_ENABLE_ADMIN")]
+    enable_admin: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -73,6 +97,8 @@ enum TargetArg {
     Auto,
     Ignore,
     PerTarget,
+    /// The target is an open claim: claim words and claim–text relation features.
+    Claim,
 }
 
 #[derive(Args)]
@@ -197,8 +223,18 @@ fn read_input(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
-fn load_models(dir: &Path) -> Result<ModelRegistry> {
-    ModelRegistry::load_dir(dir).context("loading models")
+fn load_models(dir: &Path) -> Result<Arc<ModelStore>> {
+    Ok(Arc::new(ModelStore::open(dir).context("loading models")?))
+}
+
+/// The request handlers without a server, for one-off commands.
+fn local_service(dir: &Path) -> Result<DocumentService> {
+    let config = ServerConfig::default();
+    Ok(DocumentService::new(
+        load_models(dir)?,
+        config.limits,
+        config.admission()?,
+    ))
 }
 
 fn main() -> Result<()> {
@@ -209,6 +245,7 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli.command {
         Command::Serve(args) => serve(args),
@@ -224,11 +261,7 @@ fn main() -> Result<()> {
         }
         Command::Classify(args) => {
             let text = read_input(&args.file)?;
-            let registry = load_models(&args.models.models)?;
-            let service = DocumentService::new(
-                std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
-                Limits::default(),
-            );
+            let service = local_service(&args.models.models)?;
             let response = service.classify_one(&pb::ClassifyRequest {
                 id: args.file.display().to_string(),
                 title: args.title,
@@ -248,8 +281,19 @@ fn main() -> Result<()> {
 
 fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
-    let models = load_models(&args.models.models)?;
-    let names: Vec<String> = models
+    let store = load_models(&args.models.models)?;
+    let auth_token = match &args.auth_token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading token file {}", path.display()))?,
+        ),
+        None => args.auth_token.clone(),
+    };
+    if auth_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        bail!("the bearer token is empty");
+    }
+    let names: Vec<String> = store
+        .snapshot()
         .models()
         .map(|m| {
             format!(
@@ -275,9 +319,16 @@ fn serve(args: ServeArgs) -> Result<()> {
             limits: Limits {
                 max_document_bytes: args.max_document_bytes,
             },
-            blocking_classify: args.blocking_classify,
+            max_in_flight: args.max_in_flight,
+            workers: args.workers,
+            auth_token,
+            tls: args
+                .tls_cert
+                .zip(args.tls_key)
+                .map(|(cert, key)| TlsFiles { cert, key }),
+            enable_admin: args.enable_admin,
         };
-        service::serve(listener, models, config, shutdown_signal()).await?;
+        service::serve(listener, store, config, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })
@@ -336,6 +387,7 @@ fn train_model(args: TrainArgs) -> Result<()> {
             TargetArg::Auto => None,
             TargetArg::Ignore => Some(TargetFeatures::Ignore),
             TargetArg::PerTarget => Some(TargetFeatures::PerTarget),
+            TargetArg::Claim => Some(TargetFeatures::Claim),
         },
         l2_penalties: args.l2,
         folds: args.folds,
@@ -366,7 +418,6 @@ fn train_model(args: TrainArgs) -> Result<()> {
 }
 
 fn summarize(args: SummarizeArgs) -> Result<()> {
-    let registry = load_models(&args.models.models)?;
     if args.batch {
         let input: Box<dyn std::io::BufRead> = if args.file.as_os_str() == "-" {
             Box::new(std::io::stdin().lock())
@@ -375,10 +426,11 @@ fn summarize(args: SummarizeArgs) -> Result<()> {
                 .with_context(|| format!("opening {}", args.file.display()))?;
             Box::new(std::io::BufReader::new(file))
         };
+        let store = load_models(&args.models.models)?;
         docclass::summarize::summarize_jsonl(
             input,
             std::io::stdout().lock(),
-            registry.summarizer(),
+            store.snapshot().summarizer(),
         )?;
         return Ok(());
     }
@@ -386,10 +438,7 @@ fn summarize(args: SummarizeArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.ratio) {
         bail!("--ratio must be between 0 and 1, got {}", args.ratio);
     }
-    let service = DocumentService::new(
-        std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
-        Limits::default(),
-    );
+    let service = local_service(&args.models.models)?;
     let response = service.summarize_one(&pb::SummarizeRequest {
         title: args.title,
         text,

@@ -6,6 +6,7 @@
 //! Only the 64-bit key of each n-gram is stored (not its text), which keeps model files
 //! small; the text is recovered from the request itself when an explanation is asked for.
 
+mod relation;
 mod vocabulary;
 
 use rustc_hash::FxHashMap;
@@ -33,6 +34,9 @@ pub enum TargetFeatures {
     /// Every feature is emitted twice: once shared by all targets and once tied to the
     /// request's target. A target never seen in training only fires the shared copies.
     PerTarget,
+    /// The target is an open claim (e.g. a headline): the claim's words and the relation
+    /// between claim and text (overlap, similarity, refuting and hedging cues) are features.
+    Claim,
 }
 
 /// Everything that decides which features a document produces.
@@ -95,12 +99,19 @@ pub struct SparseVector {
     pub values: Vec<f32>,
 }
 
-/// One emitted feature: its key and the text it stands for.
+/// One emitted feature: its key, the text it stands for, and for relation features their
+/// value (counted features have none: their weight is TF-IDF).
 struct Term<'t> {
     key: u64,
     text: &'t str,
     targeted: bool,
+    value: Option<f32>,
 }
+
+/// Hash seed of claim words (kept apart from the text's own words).
+const CLAIM_WORD_SEED: u64 = 0x200;
+/// Hash seed of relation feature names.
+const RELATION_SEED: u64 = 0x300;
 
 /// Reusable buffers for feature extraction, so a request allocates little.
 #[derive(Default)]
@@ -134,11 +145,36 @@ impl FeatureSettings {
             }
             _ => None,
         };
+        let claim = match (self.target_features, doc.target) {
+            (TargetFeatures::Claim, Some(claim)) if !text::is_blank(claim) => Some(claim),
+            _ => None,
+        };
+        if let Some(claim) = claim {
+            let lowered = &mut scratch.lowered;
+            text::lowercase_into(claim, lowered);
+            for word in text::words(lowered) {
+                sink(Term {
+                    key: xxh3_64_with_seed(word.as_bytes(), CLAIM_WORD_SEED),
+                    text: word,
+                    targeted: true,
+                    value: None,
+                });
+            }
+            relation::relation_features(claim, doc.text, &mut |name, value| {
+                sink(Term {
+                    key: xxh3_64_with_seed(name.as_bytes(), RELATION_SEED),
+                    text: name,
+                    targeted: false,
+                    value: Some(value),
+                })
+            });
+        }
         let mut emit = |key: u64, text: &str| {
             sink(Term {
                 key,
                 text,
                 targeted: false,
+                value: None,
             });
             if let Some(seed) = target_seed {
                 sink(Term {
@@ -147,6 +183,7 @@ impl FeatureSettings {
                         .wrapping_mul(0x9E37_79B9_7F4A_7C15),
                     text,
                     targeted: true,
+                    value: None,
                 });
             }
         };
@@ -260,12 +297,16 @@ impl FeatureExtractor {
     pub fn transform(&self, doc: &Document, scratch: &mut Scratch) -> SparseVector {
         let mut columns = std::mem::take(&mut scratch.columns);
         columns.clear();
+        let mut valued = Vec::new();
         self.settings.for_each_term(doc, scratch, &mut |term| {
             if let Some(column) = self.vocabulary.column(term.key) {
-                columns.push(column);
+                match term.value {
+                    None => columns.push(column),
+                    Some(value) => valued.push((column, value)),
+                }
             }
         });
-        let vector = self.weigh(&mut columns);
+        let vector = self.weigh(&mut columns, valued);
         scratch.columns = columns;
         vector
     }
@@ -278,10 +319,14 @@ impl FeatureExtractor {
         scratch: &mut Scratch,
     ) -> (SparseVector, FxHashMap<u32, String>) {
         let mut columns = Vec::new();
+        let mut valued = Vec::new();
         let mut terms = FxHashMap::default();
         self.settings.for_each_term(doc, scratch, &mut |term| {
             if let Some(column) = self.vocabulary.column(term.key) {
-                columns.push(column);
+                match term.value {
+                    None => columns.push(column),
+                    Some(value) => valued.push((column, value)),
+                }
                 terms.entry(column).or_insert_with(|| {
                     if term.targeted {
                         format!("target|{}", term.text)
@@ -291,11 +336,12 @@ impl FeatureExtractor {
                 });
             }
         });
-        (self.weigh(&mut columns), terms)
+        (self.weigh(&mut columns, valued), terms)
     }
 
-    /// Turns column occurrences into a normalised TF-IDF vector.
-    fn weigh(&self, columns: &mut [u32]) -> SparseVector {
+    /// Turns column occurrences into a normalised TF-IDF vector and adds the valued
+    /// (relation) features as they are.
+    fn weigh(&self, columns: &mut [u32], valued: Vec<(u32, f32)>) -> SparseVector {
         columns.sort_unstable();
         let mut vector = SparseVector {
             indices: Vec::with_capacity(columns.len()),
@@ -318,7 +364,21 @@ impl FeatureExtractor {
         if norm > 0.0 {
             vector.values.iter_mut().for_each(|v| *v /= norm);
         }
-        vector
+        if valued.is_empty() {
+            return vector;
+        }
+        let mut merged: Vec<(u32, f32)> = vector.indices.into_iter().zip(vector.values).collect();
+        merged.extend(valued);
+        merged.sort_unstable_by_key(|(column, _)| *column);
+        merged.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 += later.1;
+            }
+            same
+        });
+        let (indices, values) = merged.into_iter().unzip();
+        SparseVector { indices, values }
     }
 }
 

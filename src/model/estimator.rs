@@ -15,6 +15,7 @@ use linfa::dataset::{DatasetBase, Records};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::ParamGuard;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sprs::{CsMat, CsVecView};
 use thiserror::Error;
@@ -346,19 +347,53 @@ impl Objective<'_> {
             }
         }
         let k = self.classes;
-        let features = self.records.nfeatures();
-        let bias_at = features * k;
-        let mut gradient = Array1::<f64>::zeros(theta.len());
+        let bias_at = self.records.nfeatures() * k;
+        let Some(theta_s) = theta.as_slice() else {
+            return (f64::INFINITY, Array1::zeros(theta.len()));
+        };
+        // Rows are split into one chunk per worker thread; each chunk accumulates its own
+        // loss and gradient, then the partial sums are added.
+        let rows = self.records.nsamples();
+        let chunk = rows.div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let (mut loss, mut gradient) = (0..rows.div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| self.partial(theta_s, c * chunk..((c + 1) * chunk).min(rows)))
+            .reduce(
+                || (0.0, vec![0.0; theta_s.len()]),
+                |(loss_a, mut grad_a), (loss_b, grad_b)| {
+                    grad_a.iter_mut().zip(&grad_b).for_each(|(a, b)| *a += b);
+                    (loss_a + loss_b, grad_a)
+                },
+            );
+        let grad_s = gradient.as_mut_slice();
+        let scale = 1.0 / self.total_weight;
+        loss *= scale;
+        grad_s.iter_mut().for_each(|g| *g *= scale);
+        for (g, t) in grad_s[..bias_at].iter_mut().zip(&theta_s[..bias_at]) {
+            *g += self.l2_penalty * t;
+        }
+        loss += 0.5 * self.l2_penalty * theta_s[..bias_at].iter().map(|t| t * t).sum::<f64>();
+        let gradient = Array1::from(gradient);
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Some((theta.clone(), loss, gradient.clone()));
+        }
+        (loss, gradient)
+    }
+
+    /// Unscaled weighted loss and gradient of the rows in `range` (no penalty).
+    fn partial(&self, theta: &[f64], range: std::ops::Range<usize>) -> (f64, Vec<f64>) {
+        let k = self.classes;
+        let bias_at = self.records.nfeatures() * k;
+        let mut gradient = vec![0.0; theta.len()];
         let mut loss = 0.0;
         let mut z = vec![0.0f64; k];
-        let (theta_s, grad_s) = match (theta.as_slice(), gradient.as_slice_mut()) {
-            (Some(t), Some(g)) => (t, g),
-            _ => return (f64::INFINITY, Array1::zeros(theta.len())),
-        };
-        for (i, row) in self.records.matrix.outer_iterator().enumerate() {
-            z.copy_from_slice(&theta_s[bias_at..bias_at + k]);
+        for i in range {
+            let Some(row) = self.records.row(i) else {
+                continue;
+            };
+            z.copy_from_slice(&theta[bias_at..bias_at + k]);
             for (f, x) in row.iter() {
-                let w = &theta_s[f * k..f * k + k];
+                let w = &theta[f * k..f * k + k];
                 for (zc, wc) in z.iter_mut().zip(w) {
                     *zc += f64::from(*x) * wc;
                 }
@@ -374,24 +409,14 @@ impl Objective<'_> {
                 *zc = weight * ((*zc - log_normalizer).exp() - indicator);
             }
             for (f, x) in row.iter() {
-                let g = &mut grad_s[f * k..f * k + k];
+                let g = &mut gradient[f * k..f * k + k];
                 for (gc, zc) in g.iter_mut().zip(&z) {
                     *gc += f64::from(*x) * zc;
                 }
             }
-            for (gc, zc) in grad_s[bias_at..].iter_mut().zip(&z) {
+            for (gc, zc) in gradient[bias_at..].iter_mut().zip(&z) {
                 *gc += zc;
             }
-        }
-        let scale = 1.0 / self.total_weight;
-        loss *= scale;
-        grad_s.iter_mut().for_each(|g| *g *= scale);
-        for (g, t) in grad_s[..bias_at].iter_mut().zip(&theta_s[..bias_at]) {
-            *g += self.l2_penalty * t;
-        }
-        loss += 0.5 * self.l2_penalty * theta_s[..bias_at].iter().map(|t| t * t).sum::<f64>();
-        if let Ok(mut cache) = self.cache.lock() {
-            *cache = Some((theta.clone(), loss, gradient.clone()));
         }
         (loss, gradient)
     }

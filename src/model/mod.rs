@@ -16,7 +16,7 @@ use crate::features::{FeatureExtractor, Scratch, TargetFeatures};
 use crate::text::Document;
 pub use artifact::{Artifact, ArtifactError, FORMAT_VERSION};
 use estimator::{softmax_in_place, SoftmaxRegression};
-pub use registry::{ModelRegistry, RegistryError};
+pub use registry::{ModelRegistry, ModelStore, RegistryError};
 
 /// What a classifier decides.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]

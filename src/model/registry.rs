@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use thiserror::Error;
 
 use super::artifact::{Artifact, ArtifactError};
@@ -218,5 +219,41 @@ impl Classifiers {
             }),
         );
         Ok(())
+    }
+}
+
+/// The served model set and the directory it comes from; reloaded while serving without a
+/// pause: readers take a snapshot (an `Arc`) and a reload swaps the whole set atomically.
+#[derive(Debug)]
+pub struct ModelStore {
+    dir: PathBuf,
+    current: ArcSwap<ModelRegistry>,
+}
+
+impl ModelStore {
+    /// Loads and validates the models in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, RegistryError> {
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            current: ArcSwap::from_pointee(ModelRegistry::load_dir(dir)?),
+        })
+    }
+
+    /// The model directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The models served now; unaffected by later reloads.
+    pub fn snapshot(&self) -> Arc<ModelRegistry> {
+        self.current.load_full()
+    }
+
+    /// Loads the directory afresh and, only if every model is valid, swaps the new set in.
+    /// On error the current set keeps serving.
+    pub fn reload(&self) -> Result<Arc<ModelRegistry>, RegistryError> {
+        let fresh = Arc::new(ModelRegistry::load_dir(&self.dir)?);
+        self.current.store(Arc::clone(&fresh));
+        Ok(fresh)
     }
 }

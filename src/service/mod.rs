@@ -5,22 +5,28 @@
 //! Handlers validate the request, take a lock-free snapshot of the loaded models and call
 //! the library; model weights are shared read-only between all requests.
 
+mod admin;
+mod admission;
+mod auth;
 mod convert;
+mod edge;
 mod server;
 mod status;
 
 use std::pin::Pin;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::model::{registry::LoadedModel, ModelRegistry, Task};
+use crate::model::{registry::LoadedModel, ModelRegistry, ModelStore, Task};
 use crate::pb;
 use crate::summarize::SummarizeOptions;
 use crate::text::{self, Document};
-pub use server::{incoming, serve, serve_shared, transport, ServeError, ServerConfig};
+pub use admin::AdminService;
+pub use admission::{parse_grpc_timeout, Admission, Deadline};
+pub use auth::BearerAuth;
+pub use server::{incoming, serve, transport, ServeError, ServerConfig, TlsFiles};
 pub use status::ServiceError;
 
 /// Request limits enforced by the handlers.
@@ -38,32 +44,26 @@ impl Default for Limits {
     }
 }
 
-/// The models currently served; swapped atomically when they are reloaded.
-pub type SharedModels = Arc<ArcSwap<ModelRegistry>>;
+/// Requests of one `ClassifyStream` computed concurrently (answers keep request order).
+const STREAM_PIPELINE: usize = 8;
 
 /// `docclass.v1.DocumentService`, backed by the loaded models.
 #[derive(Debug, Clone)]
 pub struct DocumentService {
-    models: SharedModels,
+    models: Arc<ModelStore>,
     limits: Limits,
-    blocking_classify: bool,
+    admission: Admission,
 }
 
 impl DocumentService {
-    /// A service answering with `models` under `limits`.
-    pub fn new(models: SharedModels, limits: Limits) -> Self {
+    /// A service answering with the models of `store` under `limits`, computing on
+    /// `admission`'s workers.
+    pub fn new(models: Arc<ModelStore>, limits: Limits, admission: Admission) -> Self {
         Self {
             models,
             limits,
-            blocking_classify: false,
+            admission,
         }
-    }
-
-    /// Runs unary `Classify` on tokio's blocking pool instead of inline on the async worker
-    /// (see `ServerConfig::blocking_classify`).
-    pub fn with_blocking_classify(mut self, blocking: bool) -> Self {
-        self.blocking_classify = blocking;
-        self
     }
 
     /// Classifies one request (what the `Classify` RPC does), for callers in-process.
@@ -74,7 +74,7 @@ impl DocumentService {
         self.check_text("text", &request.text, true)?;
         self.check_text("title", &request.title, false)?;
         self.check_text("target", &request.target, false)?;
-        let models = self.models.load();
+        let models = self.models.snapshot();
         let topic_model = resolve(&models, Task::Topic, &request.topic_model)?;
         let stance_model = resolve(&models, Task::Stance, &request.stance_model)?;
         let has_target = !text::is_blank(&request.target);
@@ -112,7 +112,7 @@ impl DocumentService {
             max_sentences: (request.max_sentences > 0).then_some(request.max_sentences as usize),
             ratio: (request.ratio > 0.0).then_some(request.ratio),
         };
-        let models = self.models.load();
+        let models = self.models.snapshot();
         let summary = models
             .summarizer()
             .summarize(&request.title, &request.text, &options)?;
@@ -210,15 +210,15 @@ impl pb::document_service_server::DocumentService for DocumentService {
         &self,
         request: Request<pb::ClassifyRequest>,
     ) -> Result<Response<pb::ClassifyResponse>, Status> {
-        if self.blocking_classify {
-            let service = self.clone();
-            let request = request.into_inner();
-            let answer = tokio::task::spawn_blocking(move || service.classify_one(&request))
-                .await
-                .map_err(|error| ServiceError::Worker(error.to_string()))?;
-            return Ok(Response::new(answer?));
-        }
-        Ok(Response::new(self.classify_one(request.get_ref())?))
+        let deadline = Deadline::from_metadata(request.metadata());
+        let permit = self.admission.try_admit()?;
+        let service = self.clone();
+        let request = request.into_inner();
+        let response = self
+            .admission
+            .run(permit, deadline, move || service.classify_one(&request))
+            .await?;
+        Ok(Response::new(response))
     }
 
     type ClassifyStreamStream = ResponseStream;
@@ -227,24 +227,32 @@ impl pb::document_service_server::DocumentService for DocumentService {
         &self,
         request: Request<Streaming<pb::ClassifyRequest>>,
     ) -> Result<Response<Self::ClassifyStreamStream>, Status> {
+        let deadline = Deadline::from_metadata(request.metadata());
         let service = self.clone();
         let responses = request
             .into_inner()
             .enumerate()
             .map(move |(position, item)| {
-                let request = item?;
-                service.classify_one(&request).map_err(|error| {
-                    let status = Status::from(error);
-                    Status::new(
-                        status.code(),
-                        format!(
-                            "request {position} (id {:?}): {}",
-                            request.id,
-                            status.message()
-                        ),
-                    )
-                })
-            });
+                let service = service.clone();
+                async move {
+                    let request = item?;
+                    let id = request.id.clone();
+                    let permit = service.admission.admit().await?;
+                    let worker = service.clone();
+                    service
+                        .admission
+                        .run(permit, deadline, move || worker.classify_one(&request))
+                        .await
+                        .map_err(|error| {
+                            let status = Status::from(error);
+                            Status::new(
+                                status.code(),
+                                format!("request {position} (id {id:?}): {}", status.message()),
+                            )
+                        })
+                }
+            })
+            .buffered(STREAM_PIPELINE);
         Ok(Response::new(Box::pin(responses)))
     }
 
@@ -252,14 +260,22 @@ impl pb::document_service_server::DocumentService for DocumentService {
         &self,
         request: Request<pb::SummarizeRequest>,
     ) -> Result<Response<pb::SummarizeResponse>, Status> {
-        Ok(Response::new(self.summarize_one(request.get_ref())?))
+        let deadline = Deadline::from_metadata(request.metadata());
+        let permit = self.admission.try_admit()?;
+        let service = self.clone();
+        let request = request.into_inner();
+        let response = self
+            .admission
+            .run(permit, deadline, move || service.summarize_one(&request))
+            .await?;
+        Ok(Response::new(response))
     }
 
     async fn get_model_info(
         &self,
         _request: Request<pb::GetModelInfoRequest>,
     ) -> Result<Response<pb::GetModelInfoResponse>, Status> {
-        Ok(Response::new(convert::model_info(&self.models.load())))
+        Ok(Response::new(convert::model_info(&self.models.snapshot())))
     }
 }
 
@@ -272,11 +288,7 @@ mod tests {
         for c in (0..0x3000).filter_map(char::from_u32) {
             let text = format!("a{c}b");
             let exact = c.is_control() && !c.is_whitespace();
-            assert!(
-                !exact || may_hold_control(&text),
-                "missed U+{:04X}",
-                u32::from(c)
-            );
+            assert!(!exact || may_hold_control(&text), "missed U+{:04X}", u32::from(c));
             if !c.is_control() {
                 assert!(!may_hold_control(&text), "flagged U+{:04X}", u32::from(c));
             }

@@ -1,19 +1,32 @@
-//! Hosting: the tonic server with `DocumentService`, `grpc.health.v1.Health` and server
-//! reflection (v1 and v1alpha, so both old and new grpcurl work), on a listener the caller
-//! binds, until a shutdown signal lets in-flight requests finish.
+//! Hosting: the tonic server with `DocumentService`, `grpc.health.v1.Health`, server
+//! reflection (v1 and v1alpha, so both old and new grpcurl work) and, when enabled,
+//! `AdminService`; optional TLS and bearer-token authentication; model reload on SIGHUP;
+//! graceful shutdown that lets in-flight requests finish.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
 
-use super::{DocumentService, Limits, SharedModels};
-use crate::model::ModelRegistry;
-use crate::pb::{self, document_service_server::DocumentServiceServer};
+use super::{AdminService, Admission, BearerAuth, DocumentService, Limits};
+use crate::model::ModelStore;
+use crate::pb::{
+    self, admin_service_server::AdminServiceServer, document_service_server::DocumentServiceServer,
+};
+
+/// PEM files of the server's TLS identity.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain.
+    pub cert: PathBuf,
+    /// Private key.
+    pub key: PathBuf,
+}
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -22,10 +35,16 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// Per-request limits.
     pub limits: Limits,
-    /// Run unary `Classify` on tokio's blocking pool rather than inline on the async
-    /// workers. Off by default: on 2 cores, inline measured faster for 300 B–30 KB texts
-    /// (benches/README.md).
-    pub blocking_classify: bool,
+    /// Requests admitted at once; past it, requests fail fast with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
+    /// Worker threads computing answers (0 = one per core).
+    pub workers: usize,
+    /// Bearer token every RPC but the health check must carry (`None` = no authentication).
+    pub auth_token: Option<String>,
+    /// TLS identity (`None` = plaintext).
+    pub tls: Option<TlsFiles>,
+    /// Serve `AdminService` (model reload).
+    pub enable_admin: bool,
 }
 
 impl Default for ServerConfig {
@@ -33,8 +52,24 @@ impl Default for ServerConfig {
         Self {
             max_message_bytes: 8 << 20,
             limits: Limits::default(),
-            blocking_classify: false,
+            max_in_flight: 256,
+            workers: 0,
+            auth_token: None,
+            tls: None,
+            enable_admin: false,
         }
+    }
+}
+
+impl ServerConfig {
+    /// The admission control these settings describe.
+    pub fn admission(&self) -> Result<Admission, ServeError> {
+        let workers = if self.workers == 0 {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        } else {
+            self.workers
+        };
+        Ok(Admission::new(self.max_in_flight, workers)?)
     }
 }
 
@@ -44,6 +79,17 @@ pub enum ServeError {
     /// Reflection could not be built from the descriptors.
     #[error("cannot build reflection service: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The worker pool could not start.
+    #[error("cannot start worker threads: {0}")]
+    Workers(#[from] rayon::ThreadPoolBuildError),
+    /// A TLS file could not be read.
+    #[error("cannot read TLS file {path}: {source}")]
+    TlsFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The transport failed.
     #[error("server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -70,30 +116,15 @@ pub fn incoming(
     })
 }
 
-/// Serves `models` on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish. Returns the handle of the model set so callers can swap models while it runs.
+/// Serves the models of `store` on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,
-    models: ModelRegistry,
+    store: Arc<ModelStore>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    serve_shared(
-        listener,
-        Arc::new(ArcSwap::from_pointee(models)),
-        config,
-        shutdown,
-    )
-    .await
-}
-
-/// Like [`serve`], with a model set the caller keeps a handle on.
-pub async fn serve_shared(
-    listener: TcpListener,
-    models: SharedModels,
-    config: ServerConfig,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), ServeError> {
+    let auth = BearerAuth::new(config.auth_token.clone());
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -103,20 +134,79 @@ pub async fn serve_shared(
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let service = DocumentService::new(models, config.limits)
-        .with_blocking_classify(config.blocking_classify);
-    let documents = DocumentServiceServer::new(service)
-        .max_decoding_message_size(config.max_message_bytes)
-        .max_encoding_message_size(config.max_message_bytes);
+    let documents = DocumentServiceServer::new(DocumentService::new(
+        Arc::clone(&store),
+        config.limits,
+        config.admission()?,
+    ))
+    .max_decoding_message_size(config.max_message_bytes)
+    .max_encoding_message_size(config.max_message_bytes);
+    let admin = config.enable_admin.then(|| {
+        InterceptedService::new(
+            AdminServiceServer::new(AdminService::new(Arc::clone(&store))),
+            auth.clone(),
+        )
+    });
+
+    let mut builder = transport().layer(super::edge::GrpcEdgeLayer);
+    if let Some(tls) = &config.tls {
+        builder = builder.tls_config(ServerTlsConfig::new().identity(read_identity(tls)?))?;
+    }
+    let router = builder
+        .add_service(health_service)
+        .add_service(InterceptedService::new(reflection_v1, auth.clone()))
+        .add_service(InterceptedService::new(reflection_v1alpha, auth.clone()))
+        .add_service(InterceptedService::new(documents, auth))
+        .add_optional_service(admin);
     health_reporter
         .set_serving::<DocumentServiceServer<DocumentService>>()
         .await;
-    transport()
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(documents)
+    let reload = tokio::spawn(reload_on_sighup(store));
+    let served = router
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
-        .await?;
+        .await;
+    reload.abort();
+    served?;
     Ok(())
+}
+
+fn read_identity(tls: &TlsFiles) -> Result<Identity, ServeError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|source| ServeError::TlsFile {
+            path: path.clone(),
+            source,
+        })
+    };
+    Ok(Identity::from_pem(read(&tls.cert)?, read(&tls.key)?))
+}
+
+/// Reloads the models each time the process receives SIGHUP; a failed reload is logged and
+/// the previous models keep serving.
+async fn reload_on_sighup(store: Arc<ModelStore>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reload via AdminService only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let store = Arc::clone(&store);
+            match tokio::task::spawn_blocking(move || store.reload()).await {
+                Ok(Ok(models)) => {
+                    let names: Vec<String> = models
+                        .models()
+                        .map(|m| format!("{}@{}", m.classifier.metadata().name, m.version))
+                        .collect();
+                    tracing::info!(models = %names.join(", "), "models reloaded on SIGHUP");
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "model reload failed; previous models still serving")
+                }
+                Err(error) => tracing::error!(%error, "model reload task failed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
 }

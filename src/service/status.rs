@@ -51,12 +51,30 @@ pub enum ServiceError {
         /// The task of the model.
         actual: crate::model::Task,
     },
+    /// Every request slot is taken.
+    #[error("server overloaded: {limit} requests in flight (--max-in-flight); retry with backoff")]
+    Overloaded {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The caller's deadline passed before the answer was ready.
+    #[error("deadline exceeded after {waited_ms} ms")]
+    DeadlineExceeded {
+        /// Time since the request arrived.
+        waited_ms: u64,
+    },
+    /// The request carries no valid bearer token.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Reloading the models failed; the previous set keeps serving.
+    #[error("reload failed, previous models still serving: {0}")]
+    ReloadFailed(#[from] crate::model::RegistryError),
+    /// A bug: the request could not be completed.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// The summarizer rejected the request.
     #[error(transparent)]
     Summarize(#[from] SummarizeError),
-    /// The task running the request failed (panicked or was cancelled).
-    #[error("request worker failed: {0}")]
-    Worker(String),
 }
 
 impl From<ServiceError> for Status {
@@ -69,7 +87,11 @@ impl From<ServiceError> for Status {
             ServiceError::UnknownModel { .. } => Code::NotFound,
             ServiceError::WrongTask { .. } => Code::InvalidArgument,
             ServiceError::Summarize(_) => Code::InvalidArgument,
-            ServiceError::Worker(_) => Code::Internal,
+            ServiceError::Overloaded { .. } => Code::ResourceExhausted,
+            ServiceError::DeadlineExceeded { .. } => Code::DeadlineExceeded,
+            ServiceError::Unauthenticated(_) => Code::Unauthenticated,
+            ServiceError::ReloadFailed(_) => Code::FailedPrecondition,
+            ServiceError::Internal(_) => Code::Internal,
         };
         Status::new(code, error.to_string())
     }

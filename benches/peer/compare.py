@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Runs our training commands and the peers on the same splits and prints one table.
+
+For each corpus, our model is trained with the command recorded in the README (into a
+temporary directory, so the shipped models are untouched), evaluated with
+`docclass evaluate --json` on the official test split, and timed; then the peers of
+peer_train.py are trained and evaluated on the same files.
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import peer_train  # noqa: E402
+
+DATA = os.path.join("..", "shared", "data")
+
+# corpus -> (our training arguments, test file); keep in sync with the README table.
+OURS = {
+    "bbc": (["--task", "topic", "--data", f"{DATA}/bbc/train.jsonl", "--name", "bbc",
+             "--word-ngrams", "1-1", "--min-df", "1", "--l2", "1e-6,3e-6,1e-5"],
+            f"{DATA}/bbc/test.jsonl"),
+    "semeval2016-stance": (["--task", "stance", "--data", f"{DATA}/semeval2016-stance/train.jsonl",
+                            "--name", "semeval2016", "--word-ngrams", "1-3", "--char-ngrams", "2-5"],
+                           f"{DATA}/semeval2016-stance/test.jsonl"),
+    "fnc1": (["--task", "stance", "--data", f"{DATA}/fnc1/train.jsonl.gz", "--name", "fnc1",
+              "--target-features", "claim", "--word-ngrams", "1-2", "--min-df", "3",
+              "--max-features", "50000", "--l2", "1e-5,1e-4"],
+             f"{DATA}/fnc1/test.jsonl.gz"),
+}
+
+
+def ours(binary, corpus):
+    args, test = OURS[corpus]
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run([binary, "train", *args, "--out", out], check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+        model = os.path.join(out, args[args.index("--name") + 1] + ".model")
+        report = json.loads(subprocess.run([binary, "evaluate", "--model", model, "--data", test, "--json"],
+                                           check=True, capture_output=True, text=True).stdout)
+    official = report.get("official") or {}
+    return report["accuracy"] * 100, report["macro_f1"] * 100, official.get("name", "accuracy"), \
+        official.get("value", report["accuracy"] * 100), seconds
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--docclass", default="target/release/docclass")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--skip-fasttext", action="store_true")
+    ap.add_argument("corpora", nargs="*", default=list(OURS))
+    a = ap.parse_args()
+    print("| corpus | system | accuracy % | macro-F1 % | official metric | train s |")
+    print("|---|---|---|---|---|---|")
+    for corpus in a.corpora:
+        acc, f1, name, value, seconds = ours(a.docclass, corpus)
+        print(f"| {corpus} | docclass (linfa-trait softmax) | {acc:.2f} | {f1:.2f} | {name} {value:.2f} | {seconds:.1f} |", flush=True)
+        for system, setting, acc, f1, (name, value), seconds in peer_train.run_corpus(
+                DATA, corpus, a.folds, 0, a.skip_fasttext):
+            print(f"| {corpus} | {system} ({setting}) | {acc:.2f} | {f1:.2f} | {name} {value:.2f} | {seconds:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+//! Admission control for the CPU-bound work of a request: a bounded number of requests in
+//! flight (past it, requests fail fast instead of queueing without bound), a fixed pool of
+//! worker threads (so the async runtime stays free for I/O and health checks), and the
+//! caller's deadline, which also covers time spent waiting for a worker.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tonic::metadata::MetadataMap;
+
+use super::ServiceError;
+
+/// Runs request work on a worker pool under a concurrency limit.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    permits: Arc<Semaphore>,
+    limit: usize,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+/// When a request must be answered by, taken from its `grpc-timeout` header.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    arrived: Instant,
+    at: Option<Instant>,
+}
+
+impl Deadline {
+    /// The deadline of a request with `metadata`, starting now.
+    pub fn from_metadata(metadata: &MetadataMap) -> Self {
+        let arrived = Instant::now();
+        let timeout = metadata
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout);
+        Self {
+            arrived,
+            at: timeout.and_then(|t| arrived.checked_add(t)),
+        }
+    }
+
+    /// No deadline.
+    pub fn none() -> Self {
+        Self {
+            arrived: Instant::now(),
+            at: None,
+        }
+    }
+
+    fn check(&self) -> Result<(), ServiceError> {
+        match self.at {
+            Some(at) if Instant::now() >= at => Err(self.exceeded()),
+            _ => Ok(()),
+        }
+    }
+
+    fn exceeded(&self) -> ServiceError {
+        ServiceError::DeadlineExceeded {
+            waited_ms: self.arrived.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+/// Parses a `grpc-timeout` value: up to 8 digits and a unit (H, M, S, m, u, n).
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 {
+        return None;
+    }
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount * 3600),
+        "M" => Duration::from_secs(amount * 60),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+impl Admission {
+    /// At most `limit` requests in flight, computed on `workers` threads.
+    pub fn new(limit: usize, workers: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers.max(1))
+            .thread_name(|i| format!("docclass-worker-{i}"))
+            .build()?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(limit.max(1))),
+            limit: limit.max(1),
+            pool: Arc::new(pool),
+        })
+    }
+
+    /// A slot for one request, or `Overloaded` at once when every slot is taken.
+    pub fn try_admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
+        Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .map_err(|_| ServiceError::Overloaded { limit: self.limit })
+    }
+
+    /// A slot for one request, waiting for one to free up (bulk streams: backpressure).
+    pub async fn admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
+        Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| ServiceError::Overloaded { limit: self.limit })
+    }
+
+    /// Runs `work` on a worker thread holding `permit`, unless `deadline` passes first
+    /// (while queued or while running: the caller then gets `DeadlineExceeded` at once).
+    pub async fn run<T, F>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        deadline: Deadline,
+        work: F,
+    ) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
+    {
+        deadline.check()?;
+        let (tx, rx) = oneshot::channel();
+        self.pool.spawn(move || {
+            let _permit = permit;
+            let result = deadline.check().and_then(|()| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                    .unwrap_or(Err(ServiceError::Internal("request worker panicked")))
+            });
+            let _ = tx.send(result);
+        });
+        let answer = async {
+            rx.await
+                .unwrap_or(Err(ServiceError::Internal("request worker vanished")))
+        };
+        match deadline.at {
+            Some(at) => tokio::time::timeout_at(at.into(), answer)
+                .await
+                .unwrap_or_else(|_| Err(deadline.exceeded())),
+            None => answer.await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_parse_every_unit() {
+        assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_grpc_timeout("150m"), Some(Duration::from_millis(150)));
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("7n"), Some(Duration::from_nanos(7)));
+        assert_eq!(parse_grpc_timeout("123456789S"), None);
+        assert_eq!(parse_grpc_timeout("S"), None);
+        assert_eq!(parse_grpc_timeout("5x"), None);
+        assert_eq!(parse_grpc_timeout(""), None);
+    }
+
+    #[tokio::test]
+    async fn full_admission_fails_fast() {
+        let admission = Admission::new(1, 1).expect("pool");
+        let held = admission.try_admit().expect("first");
+        assert!(matches!(
+            admission.try_admit(),
+            Err(ServiceError::Overloaded { limit: 1 })
+        ));
+        drop(held);
+        assert!(admission.try_admit().is_ok());
+    }
+
+    #[tokio::test]
+    async fn queued_work_past_its_deadline_is_not_run() {
+        let admission = Admission::new(4, 1).expect("pool");
+        let slow = admission.run(
+            admission.try_admit().expect("slot"),
+            Deadline::none(),
+            || {
+                std::thread::sleep(Duration::from_millis(200));
+                Ok(())
+            },
+        );
+        let mut short = Deadline::none();
+        short.at = Some(Instant::now() + Duration::from_millis(20));
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let late = admission.run(admission.try_admit().expect("slot"), short, move || {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        });
+        let (slow, late) = tokio::join!(slow, late);
+        assert!(slow.is_ok());
+        assert!(matches!(late, Err(ServiceError::DeadlineExceeded { .. })));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_is_an_internal_error() {
+        let admission = Admission::new(1, 1).expect("pool");
+        let result: Result<(), _> = admission
+            .run(
+                admission.try_admit().expect("slot"),
+                Deadline::none(),
+                || panic!("boom"),
+            )
+            .await;
+        assert!(matches!(result, Err(ServiceError::Internal(_))));
+    }
+}
