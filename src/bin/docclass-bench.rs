@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Drive a running server and print throughput, latency, errors and its memory.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the no-op Echo service (with health) under the production transport settings.
     EchoServer(EchoArgs),
     /// Wait until the server at --addr reports SERVING; print how long that took (ms).
@@ -122,7 +122,7 @@ fn parse_size(value: &str) -> Result<usize, String> {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::EchoServer(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async {

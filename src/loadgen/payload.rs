@@ -122,7 +122,7 @@ pub fn cut(text: &str, bytes: usize) -> &str {
                     .is_some_and(char::is_whitespace)
         })
         .map(|(i, c)| i + c.len_utf8())
-        .last();
+        .next_back();
     match sentence_end {
         Some(end) if end * 5 >= bytes * 4 => &text[..end],
         _ => match window.rfind(char::is_whitespace) {

@@ -288,7 +288,11 @@ mod tests {
         for c in (0..0x3000).filter_map(char::from_u32) {
             let text = format!("a{c}b");
             let exact = c.is_control() && !c.is_whitespace();
-            assert!(!exact || may_hold_control(&text), "missed U+{:04X}", u32::from(c));
+            assert!(
+                !exact || may_hold_control(&text),
+                "missed U+{:04X}",
+                u32::from(c)
+            );
             if !c.is_control() {
                 assert!(!may_hold_control(&text), "flagged U+{:04X}", u32::from(c));
             }
