@@ -77,7 +77,8 @@ def main():
         table.append((size, ours_seconds, evaluation["accuracy"], evaluation["macro_f1"],
                       sklearn_seconds, accuracy_score(test_labels, predicted),
                       f1_score(test_labels, predicted, average="macro")))
-        print(f"{size}: ours {ours_seconds:.1f} s, scikit-learn {sklearn_seconds:.1f} s", flush=True)
+        print(f"{size}: ours {ours_seconds:.1f} s, acc {evaluation['accuracy']:.3f}; "
+              f"scikit-learn {sklearn_seconds:.1f} s, acc {table[-1][5]:.3f}", flush=True)
 
     print("\n| pairs | ours train s | ours test acc | ours test macro-F1 | sklearn train s "
           "| sklearn test acc | sklearn test macro-F1 | time sklearn/ours |")
