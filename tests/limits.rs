@@ -81,8 +81,23 @@ fn with_timeout<T>(message: T, timeout: &str) -> Request<T> {
 }
 
 fn sentences(n: usize) -> String {
-    (0..n)
-        .map(|i| format!("Sentence number {i} talks about the economy."))
+    const TOPICS: [&str; 10] = [
+        "The central bank raised interest rates by half a point on Tuesday.",
+        "Striker Wayne Rooney scored twice as United beat Arsenal at home.",
+        "The new phone ships with a faster chip and a larger battery.",
+        "Parliament voted to delay the election until the spring.",
+        "The film took forty million dollars at the box office in its first week.",
+        "Floods closed three motorways and cut power to thousands of homes.",
+        "Oil prices fell after producers agreed to pump more crude.",
+        "The museum will reopen next month after a two-year renovation.",
+        "Doctors warned that the flu season could be the worst in a decade.",
+        "Engineers finished testing the bridge ahead of schedule.",
+    ];
+    TOPICS
+        .iter()
+        .cycle()
+        .take(n)
+        .copied()
         .collect::<Vec<_>>()
         .join(" ")
 }

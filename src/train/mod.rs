@@ -477,7 +477,12 @@ fn fit_temperature(logits: &[Vec<f32>], truth: &[usize]) -> f32 {
 pub fn train_summarizer(data: &Path, name: &str, out_dir: &Path) -> Result<PathBuf, TrainError> {
     check_name(name)?;
     let data = data::load_unlabeled(data)?;
-    let idf = IdfTable::from_documents(data.examples.iter().map(|e| e.text.as_str()));
+    let documents: Vec<String> = data
+        .examples
+        .iter()
+        .map(|e| format!("{}\n\n{}", e.title, e.text))
+        .collect();
+    let idf = IdfTable::from_documents(documents.iter().map(String::as_str));
     let path = out_dir.join(format!("{name}.model"));
     Artifact::Summarizer(idf).save(&path)?;
     Ok(path)
