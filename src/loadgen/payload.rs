@@ -123,8 +123,10 @@ pub fn cut(text: &str, bytes: usize) -> &str {
         })
         .map(|(i, c)| i + c.len_utf8())
         .next_back();
+    let ends_word = text[end..].starts_with(char::is_whitespace);
     match sentence_end {
         Some(end) if end * 5 >= bytes * 4 => &text[..end],
+        _ if ends_word => window.trim_end(),
         _ => match window.rfind(char::is_whitespace) {
             Some(end) if end > 0 => window[..end].trim_end(),
             _ => window,
@@ -142,6 +144,7 @@ mod tests {
         assert_eq!(cut(text, 1000), text);
         assert_eq!(cut(text, 15), "One two three.");
         assert_eq!(cut(text, 40), "One two three. Four five six seven eight");
+        assert_eq!(cut(text, 42), "One two three. Four five six seven eight");
         assert_eq!(cut("Zürich über", 9), "Zürich");
     }
 
@@ -156,6 +159,7 @@ mod tests {
         assert!(payloads
             .iter()
             .all(|p| p.text.len() <= 60 && p.text.len() > 30));
-        assert!(payloads[0].text.ends_with('.'));
+        let payloads = load(&path, 45, 1).expect("load");
+        assert_eq!(payloads[0].text, "A short sentence here. And another one.");
     }
 }
