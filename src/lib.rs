@@ -12,5 +12,6 @@ pub mod model;
 pub mod pb;
 pub mod service;
 pub mod summarize;
+pub mod telemetry;
 pub mod text;
 pub mod train;

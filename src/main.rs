@@ -11,12 +11,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use docclass::features::{FeatureSettings, NgramRange, TargetFeatures};
 use docclass::model::{ModelStore, Task};
 use docclass::service::{self, DocumentService, Limits, ServerConfig, TlsFiles};
+use docclass::telemetry::{self, LogFormat};
 use docclass::{pb, train};
 
 /// Topic, stance and extractive summaries for news documents, over gRPC.
 #[derive(Parser)]
 #[command(name = "docclass", version, about)]
 struct Cli {
+    /// Log line format (to standard error); the level follows RUST_LOG (default info).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "DOCCLASS_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -81,6 +91,12 @@ struct ServeArgs {
     /// Serve docclass.v1.AdminService (ReloadModels); requires the token when auth is on.
     #[arg(long, env = "DOCCLASS_ENABLE_ADMIN")]
     enable_admin: bool,
+    /// Serve Prometheus metrics over HTTP at http://<this address>/metrics (off when unset).
+    #[arg(long, env = "DOCCLASS_METRICS_ADDR")]
+    metrics_addr: Option<String>,
+    /// Write (the first 4 KiB of) each request's document text to the request log span.
+    #[arg(long, env = "DOCCLASS_LOG_TEXT")]
+    log_text: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -158,6 +174,9 @@ struct EvaluateArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report (charts and worst mistakes) to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -239,19 +258,23 @@ fn local_service(dir: &Path) -> Result<DocumentService> {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    telemetry::init_logging(cli.log_format);
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Train(args) => train_model(args),
         Command::Evaluate(args) => {
-            let evaluation = train::evaluate(&args.model, &args.data)?;
+            let evaluation = match &args.report {
+                None => train::evaluate(&args.model, &args.data)?,
+                Some(report) => {
+                    let detailed = train::predict_examples(&args.model, &args.data)?;
+                    let page = train::render_html(&detailed, &args.data)
+                        .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
+                    std::fs::write(report, page)
+                        .with_context(|| format!("writing {}", report.display()))?;
+                    eprintln!("wrote {}", report.display());
+                    detailed.evaluation
+                }
+            };
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&evaluation)?);
             } else {
@@ -327,7 +350,21 @@ fn serve(args: ServeArgs) -> Result<()> {
                 .zip(args.tls_key)
                 .map(|(cert, key)| TlsFiles { cert, key }),
             enable_admin: args.enable_admin,
+            log_text: args.log_text,
         };
+        if let Some(addr) = &args.metrics_addr {
+            let metrics = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the metrics address {addr}"))?;
+            tracing::info!(addr = %metrics.local_addr()?, "serving metrics at /metrics");
+            let handle = telemetry::install_recorder()?;
+            tokio::spawn(telemetry::serve_metrics(
+                metrics,
+                handle,
+                Arc::clone(&store),
+                std::future::pending(),
+            ));
+        }
         service::serve(listener, store, config, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())

@@ -17,6 +17,11 @@ pub fn prediction(
     let labels = &classifier.metadata().labels;
     let answer = classifier.predict(document, explain);
     let best = answer.best();
+    crate::telemetry::record_prediction(
+        &classifier.metadata().name,
+        classifier.metadata().task.as_str(),
+        &labels[best],
+    );
     let mut scores: Vec<pb::LabelScore> = labels
         .iter()
         .zip(&answer.probabilities)

@@ -22,6 +22,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::model::{registry::LoadedModel, ModelRegistry, ModelStore, Task};
 use crate::pb;
 use crate::summarize::SummarizeOptions;
+use crate::telemetry::{self, RequestContext};
 use crate::text::{self, Document};
 pub use admin::AdminService;
 pub use admission::{parse_grpc_timeout, Admission, Deadline};
@@ -202,6 +203,16 @@ fn resolve(
     Ok(Arc::clone(model))
 }
 
+/// The models that answered, as recorded on the request span (`topic,stance`).
+fn answered_by(response: &pb::ClassifyResponse) -> String {
+    [&response.topic, &response.stance]
+        .into_iter()
+        .flatten()
+        .map(|p| p.model.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ClassifyResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -211,13 +222,16 @@ impl pb::document_service_server::DocumentService for DocumentService {
         request: Request<pb::ClassifyRequest>,
     ) -> Result<Response<pb::ClassifyResponse>, Status> {
         let deadline = Deadline::from_metadata(request.metadata());
+        let context = request.extensions().get::<RequestContext>().copied();
         let permit = self.admission.try_admit()?;
         let service = self.clone();
         let request = request.into_inner();
+        telemetry::record_text(context.as_ref(), &request.text);
         let response = self
             .admission
             .run(permit, deadline, move || service.classify_one(&request))
             .await?;
+        telemetry::record_model(&answered_by(&response));
         Ok(Response::new(response))
     }
 
@@ -228,6 +242,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
         request: Request<Streaming<pb::ClassifyRequest>>,
     ) -> Result<Response<Self::ClassifyStreamStream>, Status> {
         let deadline = Deadline::from_metadata(request.metadata());
+        let context = request.extensions().get::<RequestContext>().copied();
         let service = self.clone();
         let responses = request
             .into_inner()
@@ -236,6 +251,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
                 let service = service.clone();
                 async move {
                     let request = item?;
+                    telemetry::record_text(context.as_ref(), &request.text);
                     let id = request.id.clone();
                     let permit = service.admission.admit().await?;
                     let worker = service.clone();
@@ -243,6 +259,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
                         .admission
                         .run(permit, deadline, move || worker.classify_one(&request))
                         .await
+                        .inspect(|response| telemetry::record_model(&answered_by(response)))
                         .map_err(|error| {
                             let status = Status::from(error);
                             Status::new(
@@ -261,9 +278,12 @@ impl pb::document_service_server::DocumentService for DocumentService {
         request: Request<pb::SummarizeRequest>,
     ) -> Result<Response<pb::SummarizeResponse>, Status> {
         let deadline = Deadline::from_metadata(request.metadata());
+        let context = request.extensions().get::<RequestContext>().copied();
         let permit = self.admission.try_admit()?;
         let service = self.clone();
         let request = request.into_inner();
+        telemetry::record_model("summarizer");
+        telemetry::record_text(context.as_ref(), &request.text);
         let response = self
             .admission
             .run(permit, deadline, move || service.summarize_one(&request))

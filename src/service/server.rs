@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// Serve `AdminService` (model reload).
     pub enable_admin: bool,
+    /// Allow document text in the request logs.
+    pub log_text: bool,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             auth_token: None,
             tls: None,
             enable_admin: false,
+            log_text: false,
         }
     }
 }
@@ -148,7 +151,9 @@ pub async fn serve(
         )
     });
 
-    let mut builder = transport().layer(super::edge::GrpcEdgeLayer);
+    let mut builder = transport()
+        .layer(crate::telemetry::TelemetryLayer::new(config.log_text))
+        .layer(super::edge::GrpcEdgeLayer);
     if let Some(tls) = &config.tls {
         builder = builder.tls_config(ServerTlsConfig::new().identity(read_identity(tls)?))?;
     }

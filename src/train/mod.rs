@@ -2,14 +2,17 @@
 //! on the training part, reports figures on a held-out validation part, calibrates the
 //! probabilities on it, refits on all the data and writes the model file atomically.
 
+mod charts;
 pub mod data;
+mod html;
 pub mod metrics;
+pub mod predictions;
+pub mod progress;
 mod report;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
@@ -28,7 +31,10 @@ use crate::model::estimator::{
 use crate::model::{Classifier, ModelMetadata, Task};
 use crate::summarize::IdfTable;
 pub use data::{DataError, Example, LabeledData};
+pub use html::render_html;
 pub use metrics::Evaluation;
+pub use predictions::{predict_examples, DetailedEvaluation, ExamplePrediction, ReliabilityBin};
+pub use progress::Progress;
 pub use report::render as render_evaluation;
 
 /// Why training or evaluation failed.
@@ -525,18 +531,12 @@ pub fn evaluate(model: &Path, data_path: &Path) -> Result<Evaluation, TrainError
     ))
 }
 
-fn spinner(message: String) -> ProgressBar {
-    let progress = ProgressBar::new_spinner().with_message(message);
-    progress.enable_steady_tick(std::time::Duration::from_millis(200));
-    progress
+fn spinner(message: String) -> Progress {
+    Progress::spinner(message)
 }
 
-fn bar(length: u64, message: &'static str) -> ProgressBar {
-    let style = ProgressStyle::with_template("{msg:>16} [{bar:30}] {pos}/{len} {elapsed}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    ProgressBar::new(length)
-        .with_style(style)
-        .with_message(message)
+fn bar(length: u64, message: &'static str) -> Progress {
+    Progress::bar(length, message)
 }
 
 fn now_rfc3339() -> String {

@@ -1,0 +1,329 @@
+//! The tower layer that accounts for every gRPC request: it opens a `request` span (RPC,
+//! request id, model, status, latency), keeps the in-flight gauge, and when the answer's
+//! `grpc-status` is known (in the response headers for a trailers-only answer, else in the
+//! trailers at the end of the body) counts the request by code and records its latency.
+//!
+//! A request whose body is dropped before it ends (the client went away) counts as
+//! CANCELLED. RPC names come from the served protos' descriptors, so a client sending
+//! arbitrary paths cannot grow the label set: unknown paths are counted as `unknown`.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http::{HeaderMap, HeaderValue, Request, Response};
+use http_body::{Body, Frame, SizeHint};
+use prost::Message;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+use super::{REQUESTS_IN_FLIGHT, REQUESTS_TOTAL, REQUEST_DURATION};
+
+/// Per-request settings the layer hands to the handlers (in the request's extensions).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext {
+    /// Whether document text may be written to the logs (`--log-text`).
+    pub log_text: bool,
+}
+
+/// Layer that wraps every gRPC service with [`Telemetry`].
+#[derive(Debug, Clone)]
+pub struct TelemetryLayer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// `/package.Service/Method` of every served RPC.
+    methods: HashSet<String>,
+    log_text: bool,
+}
+
+impl TelemetryLayer {
+    /// Accounting for the RPCs of docclass, health and reflection; `log_text` allows
+    /// handlers to log document text.
+    pub fn new(log_text: bool) -> Self {
+        let sets: [&[u8]; 4] = [
+            crate::pb::FILE_DESCRIPTOR_SET,
+            tonic_health::pb::FILE_DESCRIPTOR_SET,
+            tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+            tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+        ];
+        let mut methods = HashSet::new();
+        for bytes in sets {
+            // The sets are compiled in; one that does not decode only loses its names.
+            let Ok(set) = prost_types::FileDescriptorSet::decode(bytes) else {
+                continue;
+            };
+            for file in &set.file {
+                for service in &file.service {
+                    for method in &service.method {
+                        methods.insert(format!(
+                            "/{}.{}/{}",
+                            file.package(),
+                            service.name(),
+                            method.name()
+                        ));
+                    }
+                }
+            }
+        }
+        Self {
+            shared: Arc::new(Shared { methods, log_text }),
+        }
+    }
+}
+
+impl<S> Layer<S> for TelemetryLayer {
+    type Service = Telemetry<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Telemetry {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// Counts, times and logs each request to the wrapped service.
+#[derive(Debug, Clone)]
+pub struct Telemetry<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S, B> Service<Request<B>> for Telemetry<S>
+where
+    S: Service<Request<B>, Response = Response<tonic::body::Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = TelemetryFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let path = request.uri().path();
+        let (service, method) = if self.shared.methods.contains(path) {
+            path[1..].split_once('/').unwrap_or(("unknown", "unknown"))
+        } else {
+            ("unknown", "unknown")
+        };
+        let (service, method) = (service.to_string(), method.to_string());
+        let request_id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| !id.is_empty() && id.len() <= 128)
+            .map_or_else(new_request_id, str::to_string);
+        request.extensions_mut().insert(RequestContext {
+            log_text: self.shared.log_text,
+        });
+        let span = tracing::info_span!(
+            "request",
+            rpc = %format_args!("{service}/{method}"),
+            request_id = %request_id,
+            model = tracing::field::Empty,
+            text = tracing::field::Empty,
+        );
+        let outcome = Outcome::start(service, method, span.clone());
+        let inner = span.in_scope(|| self.inner.call(request));
+        TelemetryFuture {
+            inner: Box::pin(inner.instrument(span)),
+            outcome: Some(outcome),
+            request_id,
+        }
+    }
+}
+
+/// A request id for requests that bring none: process start time and a counter, in hex.
+fn new_request_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let epoch = EPOCH.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    format!("{epoch:x}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The response future of [`Telemetry`].
+pub struct TelemetryFuture<F> {
+    inner: Pin<Box<tracing::instrument::Instrumented<F>>>,
+    outcome: Option<Outcome>,
+    request_id: String,
+}
+
+impl<F, E> Future for TelemetryFuture<F>
+where
+    F: Future<Output = Result<Response<tonic::body::Body>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = std::task::ready!(self.inner.as_mut().poll(cx));
+        let Some(outcome) = self.outcome.take() else {
+            return Poll::Ready(result);
+        };
+        Poll::Ready(match result {
+            Ok(response) => {
+                let (mut parts, body) = response.into_parts();
+                if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+                    parts.headers.insert("x-request-id", value);
+                }
+                let body = match grpc_status(&parts.headers) {
+                    Some(code) => {
+                        outcome.finish(code);
+                        body
+                    }
+                    None => tonic::body::Body::new(TelemetryBody {
+                        inner: body,
+                        outcome: Some(outcome),
+                    }),
+                };
+                Ok(Response::from_parts(parts, body))
+            }
+            Err(error) => {
+                outcome.finish(tonic::Code::Unknown);
+                Err(error)
+            }
+        })
+    }
+}
+
+fn grpc_status(headers: &HeaderMap) -> Option<tonic::Code> {
+    headers
+        .get("grpc-status")
+        .map(|v| tonic::Code::from_bytes(v.as_bytes()))
+}
+
+/// A response body that records the request's outcome when its trailers arrive.
+struct TelemetryBody {
+    inner: tonic::body::Body,
+    outcome: Option<Outcome>,
+}
+
+impl Body for TelemetryBody {
+    type Data = <tonic::body::Body as Body>::Data;
+    type Error = <tonic::body::Body as Body>::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let span = self.outcome.as_ref().map(|o| o.span.clone());
+        let _entered = span.as_ref().map(tracing::Span::enter);
+        let frame = std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx));
+        let code = match &frame {
+            Some(Ok(frame)) => frame.trailers_ref().map(grpc_status),
+            Some(Err(_)) => Some(Some(tonic::Code::Unknown)),
+            None => Some(None),
+        };
+        if let Some(code) = code {
+            if let Some(outcome) = self.outcome.take() {
+                outcome.finish(code.unwrap_or(tonic::Code::Unknown));
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// One request being accounted for; finishing (or dropping) it records the outcome once.
+struct Outcome {
+    service: String,
+    method: String,
+    started: Instant,
+    span: tracing::Span,
+    done: bool,
+}
+
+impl Outcome {
+    fn start(service: String, method: String, span: tracing::Span) -> Self {
+        metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => service.clone(), "method" => method.clone())
+            .increment(1.0);
+        Self {
+            service,
+            method,
+            started: Instant::now(),
+            span,
+            done: false,
+        }
+    }
+
+    fn finish(mut self, code: tonic::Code) {
+        self.record(code);
+    }
+
+    fn record(&mut self, code: tonic::Code) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        let seconds = self.started.elapsed().as_secs_f64();
+        let (service, method) = (self.service.clone(), self.method.clone());
+        metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => service.clone(), "method" => method.clone())
+            .decrement(1.0);
+        metrics::histogram!(REQUEST_DURATION, "service" => service.clone(), "method" => method.clone())
+            .record(seconds);
+        metrics::counter!(
+            REQUESTS_TOTAL,
+            "service" => service,
+            "method" => method,
+            "code" => code_name(code)
+        )
+        .increment(1);
+        let latency_ms = seconds * 1000.0;
+        let status = code_name(code);
+        self.span.in_scope(|| match code {
+            tonic::Code::Unknown | tonic::Code::Internal | tonic::Code::DataLoss => {
+                tracing::warn!(status, latency_ms, "request finished")
+            }
+            _ => tracing::info!(status, latency_ms, "request finished"),
+        });
+    }
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        self.record(tonic::Code::Cancelled);
+    }
+}
+
+/// The canonical upper-case name of a gRPC status code.
+pub fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}

@@ -1,0 +1,112 @@
+//! Progress of long training and evaluation steps: an indicatif bar or spinner when standard
+//! error is a terminal, and plain timestamped-free lines otherwise (CI logs, `2> file`),
+//! where a redrawn bar would be either invisible or a mess of control characters.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// How often a plain-line progress report is written at most.
+const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A progress display: an indicatif bar on a terminal, plain lines elsewhere.
+#[derive(Debug)]
+pub enum Progress {
+    /// Drawn on the terminal.
+    Terminal(ProgressBar),
+    /// Written as lines to standard error.
+    Plain(PlainProgress),
+}
+
+/// Plain-line progress state.
+#[derive(Debug)]
+pub struct PlainProgress {
+    message: String,
+    length: Option<u64>,
+    position: AtomicU64,
+    started: Instant,
+    last_line: Mutex<Instant>,
+}
+
+impl Progress {
+    /// A bar counting `length` steps of `message`.
+    pub fn bar(length: u64, message: &str) -> Self {
+        if std::io::stderr().is_terminal() {
+            let style = ProgressStyle::with_template("{msg:>16} [{bar:30}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            Self::Terminal(
+                ProgressBar::new(length)
+                    .with_style(style)
+                    .with_message(message.to_string()),
+            )
+        } else {
+            eprintln!("{message}: 0/{length}");
+            Self::plain(message, Some(length))
+        }
+    }
+
+    /// A spinner for a step of unknown length.
+    pub fn spinner(message: String) -> Self {
+        if std::io::stderr().is_terminal() {
+            let progress = ProgressBar::new_spinner().with_message(message);
+            progress.enable_steady_tick(Duration::from_millis(200));
+            Self::Terminal(progress)
+        } else {
+            eprintln!("{message} ...");
+            Self::plain(&message, None)
+        }
+    }
+
+    fn plain(message: &str, length: Option<u64>) -> Self {
+        let now = Instant::now();
+        Self::Plain(PlainProgress {
+            message: message.to_string(),
+            length,
+            position: AtomicU64::new(0),
+            started: now,
+            last_line: Mutex::new(now),
+        })
+    }
+
+    /// Advances by `delta` steps.
+    pub fn inc(&self, delta: u64) {
+        match self {
+            Self::Terminal(bar) => bar.inc(delta),
+            Self::Plain(plain) => {
+                let position = plain.position.fetch_add(delta, Ordering::Relaxed) + delta;
+                let Ok(mut last) = plain.last_line.lock() else {
+                    return;
+                };
+                if last.elapsed() >= PLAIN_INTERVAL {
+                    *last = Instant::now();
+                    let length = plain.length.map_or(String::new(), |l| format!("/{l}"));
+                    eprintln!(
+                        "{}: {position}{length} ({:.0} s)",
+                        plain.message,
+                        plain.started.elapsed().as_secs_f64()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Ends the display: clears the bar, or writes a closing line.
+    pub fn finish_and_clear(&self) {
+        match self {
+            Self::Terminal(bar) => bar.finish_and_clear(),
+            Self::Plain(plain) => {
+                let done = plain.length.map_or(String::new(), |_| {
+                    format!(" {}", plain.position.load(Ordering::Relaxed))
+                });
+                eprintln!(
+                    "{}: done{done} in {:.1} s",
+                    plain.message,
+                    plain.started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Logs and configuration of the real binary: `--log-format json` writes one JSON object per
+//! line with the request span (RPC, request id, model) and the status and latency; document
+//! text appears only with `--log-text`; every `serve` flag has a DOCCLASS_* variable.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use docclass::pb::{self, document_service_client::DocumentServiceClient};
+
+const MARKER: &str = "Zanzibarquokka";
+
+/// The binary serving the shipped models on a free port, with its log lines.
+struct Served {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    addr: String,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docclass"))
+            .args(["--log-format", "json", "serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--models")
+            .arg(common::models_dir())
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start docclass");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let addr = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("server logs 'serving'");
+            let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+            if json["fields"]["message"] == "serving" {
+                break json["fields"]["addr"].as_str().expect("addr").to_string();
+            }
+        };
+        Self { child, lines, addr }
+    }
+
+    /// Lines logged until `message` appears (or 10 s pass).
+    fn lines_until(&self, message: &str) -> Vec<serde_json::Value> {
+        let mut seen = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            let json: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            let done = json["fields"]["message"] == message;
+            seen.push(json);
+            if done {
+                break;
+            }
+        }
+        seen
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn classify_marked(addr: &str) {
+    let mut client = DocumentServiceClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let mut request = tonic::Request::new(pb::ClassifyRequest {
+        text: format!("The {MARKER} minister announced a new budget for schools."),
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("x-request-id", "log-test-1".parse().expect("ascii"));
+    let response = client.classify(request).await.expect("classify");
+    assert_eq!(
+        response
+            .metadata()
+            .get("x-request-id")
+            .map(|v| v.as_bytes()),
+        Some(&b"log-test-1"[..])
+    );
+}
+
+#[tokio::test]
+async fn request_span_is_logged_as_json_without_the_text() {
+    let served = Served::start(&[]);
+    classify_marked(&served.addr).await;
+    let lines = served.lines_until("request finished");
+    let finished = lines.last().expect("a request line");
+    assert_eq!(finished["fields"]["message"], "request finished");
+    assert_eq!(finished["fields"]["status"], "OK");
+    assert!(finished["fields"]["latency_ms"].as_f64().is_some());
+    let span = &finished["span"];
+    assert_eq!(span["rpc"], "docclass.v1.DocumentService/Classify");
+    assert_eq!(span["request_id"], "log-test-1");
+    assert_eq!(span["model"], "bbc");
+    for line in &lines {
+        assert!(!line.to_string().contains(MARKER), "text leaked: {line}");
+    }
+}
+
+#[tokio::test]
+async fn log_text_puts_the_text_in_the_span() {
+    let served = Served::start(&["--log-text"]);
+    classify_marked(&served.addr).await;
+    let lines = served.lines_until("request finished");
+    let finished = lines.last().expect("a request line");
+    let text = finished["span"]["text"].as_str().expect("text field");
+    assert!(text.contains(MARKER), "{finished}");
+}
+
+#[test]
+fn every_serve_flag_has_an_environment_variable() {
+    let output = Command::new(env!("CARGO_BIN_EXE_docclass"))
+        .args(["serve", "--help"])
+        .output()
+        .expect("serve --help");
+    let help = String::from_utf8_lossy(&output.stdout);
+    let mut flags = 0;
+    let lines: Vec<&str> = help.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        if !trimmed.starts_with("--") || trimmed.starts_with("--help") {
+            continue;
+        }
+        flags += 1;
+        let documented = lines[i..]
+            .iter()
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with("--"))
+            .chain(std::iter::once(line))
+            .any(|l| l.contains("[env: DOCCLASS_"));
+        assert!(
+            documented,
+            "{trimmed} has no DOCCLASS_* variable in\n{help}"
+        );
+    }
+    assert!(flags >= 10, "parsed {flags} flags from\n{help}");
+}
