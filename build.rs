@@ -1,15 +1,17 @@
 //! Compiles `proto/` into Rust with protox (a pure-Rust protobuf compiler, so no system
 //! `protoc` is needed) and tonic-prost-build, and writes the file descriptor set that
-//! server reflection serves.
+//! server reflection serves. The bench-only Echo proto is compiled separately so its
+//! descriptors never reach the production server's reflection.
 
 use std::{env, fs, path::PathBuf};
 
 use prost::Message;
 
 const PROTOS: &[&str] = &["proto/docclass/v1/docclass.proto"];
+const BENCH_PROTOS: &[&str] = &["proto/bench/v1/echo.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    for proto in PROTOS {
+    for proto in PROTOS.iter().chain(BENCH_PROTOS) {
         println!("cargo:rerun-if-changed={proto}");
     }
     let descriptors = protox::compile(PROTOS, ["proto"])?;
@@ -21,5 +23,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .type_attribute(".docclass.v1", "#[derive(serde::Serialize)]")
         .compile_fds(descriptors)?;
+    tonic_prost_build::configure().compile_fds(protox::compile(BENCH_PROTOS, ["proto"])?)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! them over gRPC.
 
 pub mod features;
+pub mod loadgen;
 pub mod model;
 pub mod pb;
 pub mod service;

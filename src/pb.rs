@@ -6,3 +6,10 @@ tonic::include_proto!("docclass.v1");
 
 /// Encoded `FileDescriptorSet` of the docclass protos, for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("docclass_descriptor");
+
+/// The bench-only no-op Echo service (`proto/bench/v1/echo.proto`), served by
+/// `docclass-bench echo-server` and never by the production server.
+pub mod bench {
+    #![allow(missing_docs, clippy::all, clippy::pedantic)]
+    tonic::include_proto!("bench.v1");
+}

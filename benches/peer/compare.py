@@ -19,7 +19,7 @@ OURS = {
              "--word-ngrams", "1-1", "--min-df", "1", "--l2", "1e-6,3e-6,1e-5"],
             f"{DATA}/bbc/test.jsonl"),
     "semeval2016-stance": (["--task", "stance", "--data", f"{DATA}/semeval2016-stance/train.jsonl",
-                            "--name", "semeval2016", "--word-ngrams", "1-3", "--char-ngrams", "2-5"],
+                            "--name", "semeval2016", "--word-ngrams", "1-3", "--char-ngrams", "2-5", "--balanced"],
                            f"{DATA}/semeval2016-stance/test.jsonl"),
     "fnc1": (["--task", "stance", "--data", f"{DATA}/fnc1/train.jsonl.gz", "--name", "fnc1",
               "--target-features", "claim", "--word-ngrams", "1-2", "--min-df", "3",

@@ -343,7 +343,10 @@ impl FeatureExtractor {
     /// (relation) features as they are.
     fn weigh(&self, columns: &mut [u32], valued: Vec<(u32, f32)>) -> SparseVector {
         columns.sort_unstable();
-        let mut vector = SparseVector::default();
+        let mut vector = SparseVector {
+            indices: Vec::with_capacity(columns.len()),
+            values: Vec::with_capacity(columns.len()),
+        };
         let mut i = 0;
         while i < columns.len() {
             let column = columns[i];

@@ -27,7 +27,7 @@ use crate::text::{self, Document};
 pub use admin::AdminService;
 pub use admission::{parse_grpc_timeout, Admission, Deadline};
 pub use auth::BearerAuth;
-pub use server::{serve, ServeError, ServerConfig, TlsFiles};
+pub use server::{incoming, serve, transport, ServeError, ServerConfig, TlsFiles};
 pub use status::ServiceError;
 
 /// Request limits enforced by the handlers.
@@ -136,6 +136,9 @@ impl DocumentService {
                 limit: self.limits.max_document_bytes,
             });
         }
+        if !may_hold_control(value) {
+            return Ok(());
+        }
         if let Some(c) = value.chars().find(|c| c.is_control() && !c.is_whitespace()) {
             return Err(ServiceError::InvalidField {
                 field,
@@ -144,6 +147,24 @@ impl DocumentService {
         }
         Ok(())
     }
+}
+
+/// Whether `value` may contain a control character that is not whitespace (a byte scan,
+/// so the exact per-character check runs only on suspicious text). Controls are U+0000–001F,
+/// U+007F and U+0080–009F (0xC2 0x80–0x9F in UTF-8); U+0009–000D and U+0085 are whitespace.
+fn may_hold_control(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    // A branch-free pass (it vectorises) settles clean ASCII and most UTF-8 text at once.
+    let suspicious = bytes.iter().fold(false, |seen, b| {
+        seen | (*b < 0x20 && !(0x09..=0x0d).contains(b)) | (*b == 0x7f) | (*b == 0xc2)
+    });
+    suspicious
+        && bytes.iter().enumerate().any(|(i, b)| match b {
+            0x09..=0x0d => false,
+            0x00..=0x1f | 0x7f => true,
+            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+            _ => false,
+        })
 }
 
 /// Number of terms returned when an explanation is asked for.
@@ -275,5 +296,26 @@ impl pb::document_service_server::DocumentService for DocumentService {
         _request: Request<pb::GetModelInfoRequest>,
     ) -> Result<Response<pb::GetModelInfoResponse>, Status> {
         Ok(Response::new(convert::model_info(&self.models.snapshot())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hold_control;
+
+    #[test]
+    fn byte_scan_finds_every_control_character() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            let exact = c.is_control() && !c.is_whitespace();
+            assert!(
+                !exact || may_hold_control(&text),
+                "missed U+{:04X}",
+                u32::from(c)
+            );
+            if !c.is_control() {
+                assert!(!may_hold_control(&text), "flagged U+{:04X}", u32::from(c));
+            }
+        }
     }
 }

@@ -1,0 +1,79 @@
+"""Turns the JSON lines benches/run.sh collected into one markdown table with the ratios the
+performance issue asks for. Standard library only."""
+
+import argparse
+import json
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("--concurrency", default="?")
+    parser.add_argument("--duration", default="?")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in open(args.results) if line.strip()]
+    startup = {r["label"]: r for r in rows if r.get("kind") == "startup"}
+    runs = [r for r in rows if r.get("kind") != "startup"]
+
+    def size(r):
+        b = r["payload_bytes"]
+        return "300 B" if b < 1000 else "3 KB" if b < 10000 else "30 KB"
+
+    def per_cpu(r):
+        value = r.get("requests_per_cpu_second")
+        return f"{value:.0f}" if value else "?"
+
+    def find(label, rpc, sz, paced=False):
+        for r in runs:
+            if r["label"] == label and r["rpc"] == rpc and size(r) == sz and (r["rate"] is not None) == paced:
+                return r
+        return None
+
+    print(f"Concurrency {args.concurrency} (ClassifyStream: 4 streams x 32 in flight), "
+          f"{args.duration} measured per row, loopback, load generator on the same 2 cores.\n")
+    print("| server | RPC | text | paced at | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | req per server CPU-s | RSS after, MiB |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in runs:
+        memory = r.get("server_memory") or {}
+        rss = f'{memory["rss_kib"] / 1024:.1f}' if memory else "?"
+        paced = f'{r["rate"]:.0f}/s' if r["rate"] else "max"
+        print(f'| {r["label"]} | {r["rpc"]} | {size(r)} | {paced} | {r["requests_per_second"]:.0f} | '
+              f'{r["p50_ms"]:.2f} | {r["p90_ms"]:.2f} | {r["p99_ms"]:.2f} | {r["max_ms"]:.2f} | '
+              f'{r["errors"]} | {per_cpu(r)} | {rss} |')
+
+    print("\n| figure | value | target |")
+    print("|---|---:|---|")
+
+    def ratio(name, a, b, target):
+        if a and b and b["requests_per_second"]:
+            value = a["requests_per_second"] / b["requests_per_second"]
+            cpu = ""
+            if a.get("requests_per_cpu_second") and b.get("requests_per_cpu_second"):
+                cpu = f' (per server CPU-second: {a["requests_per_cpu_second"] / b["requests_per_cpu_second"]:.2f}x)'
+            print(f"| {name} | {value:.2f}x{cpu} | {target} |")
+
+    for sz in ("300 B", "3 KB", "30 KB"):
+        ratio(f"Classify {sz}: ours / Python peer", find("ours", "classify", sz), find("python", "classify", sz),
+              ">= 10x" if sz == "3 KB" else "")
+        ratio(f"Classify {sz}: ours / no-op Echo", find("ours", "classify", sz), find("echo", "echo", sz),
+              ">= 0.60x" if sz == "3 KB" else "")
+    ratio("ClassifyStream / Classify unary, 3 KB (ours)", find("ours", "stream", "3 KB"),
+          find("ours", "classify", "3 KB"), ">= 2x")
+    ratio("ClassifyStream / Classify unary, 3 KB (Python)", find("python", "stream", "3 KB"),
+          find("python", "classify", "3 KB"), "")
+    for label, rpc in (("ours", "classify"), ("python", "classify"), ("echo", "echo")):
+        paced = find(label, rpc, "3 KB", paced=True)
+        if paced:
+            print(f'| p99 at half max throughput, 3 KB ({label}, {paced["rate"]:.0f}/s) | '
+                  f'{paced["p99_ms"]:.2f} ms | {"< 5 ms" if label == "ours" else ""} |')
+    for label, s in startup.items():
+        print(f'| start-up to SERVING ({label}) | {s["startup_ms"]} ms | {"< 1 s" if label == "ours" else ""} |')
+        print(f'| RSS at start-up, idle ({label}) | {s["rss_kib"] / 1024:.1f} MiB | {"< 150 MB" if label == "ours" else ""} |')
+    peaks = [r for r in runs if r["label"] == "ours" and r.get("server_memory")]
+    if peaks:
+        peak = max(r["server_memory"]["peak_rss_kib"] for r in peaks)
+        print(f"| peak RSS under load (ours, VmHWM) | {peak / 1024:.1f} MiB | < 150 MB |")
+
+
+if __name__ == "__main__":
+    main()

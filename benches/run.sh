@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# One command for the whole load benchmark: builds the release binaries, then starts our
+# server, the Python peer and the no-op Echo server one after the other on loopback ports,
+# drives each with the same load generator (same concurrency, duration and payloads) and
+# prints one markdown table with the ratios. See benches/README.md.
+#
+#   benches/run.sh            full run (~5 minutes plus build and venv)
+#   benches/run.sh --quick    short version (~2 minutes)
+#
+# Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
+# CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUST_BACKTRACE=0
+
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+CONCURRENCY=${CONCURRENCY:-16}
+if ((QUICK)); then DURATION=${DURATION:-3s} WARMUP=${WARMUP:-1s}; else DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s}; fi
+DATA=${DATA:-../shared/data/bbc/test.jsonl}
+OUT=target/bench
+RESULTS=$OUT/results.jsonl
+VENV=${DOCCLASS_BENCH_VENV:-$OUT/venv}
+PORT_OURS=50151 PORT_PY=50152 PORT_ECHO=50153
+mkdir -p "$OUT"
+: >"$RESULTS"
+
+echo "== building release binaries" >&2
+cargo build --release --bins >&2
+BENCH=target/release/docclass-bench
+
+if ! "$VENV/bin/python" -c "import sklearn, grpc_tools, grpc_health" 2>/dev/null; then
+    echo "== installing the Python peer into $VENV" >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q -r benches/peer_python/requirements.txt >&2
+fi
+
+SERVER_PIDS=()
+cleanup() {
+    for pid in "${SERVER_PIDS[@]}" $(cat "$OUT"/*.pids 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# start LABEL PORT PIDFILE -- COMMAND...: starts a server, records start-up time to SERVING
+# and idle memory, leaves its pids in PIDFILE.
+start() {
+    local label=$1 port=$2 pidfile=$3
+    shift 4
+    local t0 ms
+    t0=$(date +%s%N)
+    "$@" 2>"$OUT/$label.log" &
+    SERVER_PIDS+=($!)
+    [[ -s "$pidfile" ]] || echo $! >"$pidfile"
+    "$BENCH" wait-serving --addr "127.0.0.1:$port" --timeout 300s >/dev/null
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    sleep 1
+    local rss=0
+    for pid in $(cat "$pidfile"); do
+        rss=$((rss + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")))
+    done
+    echo "{\"label\":\"$label\",\"kind\":\"startup\",\"startup_ms\":$ms,\"rss_kib\":$rss}" >>"$RESULTS"
+    echo "== $label serving after $ms ms, RSS $((rss / 1024)) MiB" >&2
+}
+
+# load LABEL PORT PIDFILE RPC SIZE [EXTRA...]
+load() {
+    local label=$1 port=$2 pidfile=$3 rpc=$4 size=$5
+    shift 5
+    local pids=()
+    for pid in $(cat "$pidfile"); do pids+=(--server-pid "$pid"); done
+    echo "-- $label $rpc $size $*" >&2
+    "$BENCH" run --addr "127.0.0.1:$port" --rpc "$rpc" --size "$size" --data "$DATA" \
+        --concurrency "${CONC:-$CONCURRENCY}" --duration "$DURATION" --warmup "$WARMUP" \
+        "${pids[@]}" --json "$RESULTS" --label "$label" "$@" >&2
+}
+
+# Half of the maximum Classify/Echo 3 KB throughput just measured for LABEL.
+half_rate() {
+    python3 -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+rps=[r["requests_per_second"] for r in rows if r.get("label")==sys.argv[2] and r.get("rpc") in ("classify","echo") and 2000<r["payload_bytes"]<4000 and r.get("rate") is None]
+print(f"{rps[-1]/2:.0f}")' "$RESULTS" "$1"
+}
+
+stop() {
+    kill "${SERVER_PIDS[@]}" $(cat "$OUT"/*.pids 2>/dev/null) 2>/dev/null || true
+    wait 2>/dev/null || true
+    SERVER_PIDS=()
+}
+
+suite() {
+    local label=$1 port=$2 pidfile=$3 unary=$4
+    load "$label" "$port" "$pidfile" "$unary" 3k
+    load "$label" "$port" "$pidfile" "$unary" 3k --rate "$(half_rate "$label")"
+    load "$label" "$port" "$pidfile" "$unary" 300
+    load "$label" "$port" "$pidfile" "$unary" 30k
+    if [[ $unary == classify ]]; then
+        CONC=4 load "$label" "$port" "$pidfile" stream 3k --window 32
+        load "$label" "$port" "$pidfile" summarize 3k
+    fi
+}
+
+rm -f "$OUT"/*.pids
+start ours $PORT_OURS "$OUT/ours.pids" -- target/release/docclass serve --addr "127.0.0.1:$PORT_OURS" --models models
+suite ours $PORT_OURS "$OUT/ours.pids" classify
+stop
+rm -f "$OUT/ours.pids"
+
+start python $PORT_PY "$OUT/python.pids" -- "$VENV/bin/python" benches/peer_python/peer.py \
+    --addr "127.0.0.1:$PORT_PY" --out "$OUT/peer_python" --pids "$OUT/python.pids" --processes 2 --threads 4
+sleep 2 # the second peer process loads the pickle after the first is serving
+suite python $PORT_PY "$OUT/python.pids" classify
+stop
+rm -f "$OUT/python.pids"
+
+start echo $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --addr "127.0.0.1:$PORT_ECHO"
+suite echo $PORT_ECHO "$OUT/echo.pids" echo
+stop
+
+python3 benches/report.py "$RESULTS" --concurrency "$CONCURRENCY" --duration "$DURATION"

@@ -1,0 +1,330 @@
+//! The load generator behind `docclass-bench`: drives a running server over gRPC with a
+//! fixed number of concurrent requests (over a fixed number of HTTP/2 connections), for a
+//! bounded time and request count, and reports throughput, latency percentiles, errors and
+//! the server's memory. It talks to DocumentService (ours or the Python peer, which serve the
+//! same proto) or to the no-op Echo service in [`echo`], with the same payloads, so their
+//! figures can be divided by each other.
+//!
+//! Only loopback addresses are accepted: this is a benchmark, not a load-testing tool to
+//! point at other people's machines.
+
+pub mod echo;
+pub mod payload;
+pub mod stats;
+mod worker;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tonic::transport::{Channel, Endpoint};
+
+pub use payload::Payload;
+pub use stats::{Memory, Recorder};
+
+/// Which RPC the load generator calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rpc {
+    /// `DocumentService/Classify`, one request per call.
+    Classify,
+    /// `DocumentService/ClassifyStream`: one long stream per worker, `window` requests in
+    /// flight on it.
+    Stream,
+    /// `DocumentService/Summarize`.
+    Summarize,
+    /// `bench.v1.Echo/Echo`, the no-op limit.
+    Echo,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    /// Server address (`host:port`, loopback).
+    pub addr: SocketAddr,
+    /// The RPC to call.
+    pub rpc: Rpc,
+    /// Request bodies, used in turn.
+    pub payloads: Arc<Vec<Payload>>,
+    /// Requests in flight at once (one worker each; for streams, workers × `window`).
+    pub concurrency: usize,
+    /// HTTP/2 connections the workers are spread over.
+    pub connections: usize,
+    /// Measured time, after the warm-up.
+    pub duration: Duration,
+    /// Time before measuring starts (requests sent then are not counted).
+    pub warmup: Duration,
+    /// Stop after this many measured requests, if reached before `duration`.
+    pub max_requests: Option<u64>,
+    /// Total requests per second to pace at (latency counted from the scheduled send time,
+    /// so queueing is not hidden); `None` = as fast as the server answers.
+    pub rate: Option<f64>,
+    /// Requests in flight on each stream (`Rpc::Stream` only).
+    pub stream_window: usize,
+    /// Largest message accepted from the server.
+    pub max_message_bytes: usize,
+    /// Server process ids whose CPU time to measure over the measured window (may be empty).
+    pub server_pids: Vec<u32>,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The address is not a loopback address.
+    #[error("{0} is not a loopback address: the load generator only drives local servers")]
+    NotLoopback(SocketAddr),
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+    /// Connecting failed.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The address.
+        addr: SocketAddr,
+        /// The transport error.
+        source: tonic::transport::Error,
+    },
+    /// The server did not report SERVING in time.
+    #[error("{addr} did not report SERVING within {timeout:?} (last: {last})")]
+    NotServing {
+        /// The address.
+        addr: SocketAddr,
+        /// How long we waited.
+        timeout: Duration,
+        /// The last answer or error.
+        last: String,
+    },
+}
+
+/// The figures of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The RPC called.
+    pub rpc: Rpc,
+    /// Mean text size of the payloads, in bytes.
+    pub payload_bytes: usize,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// HTTP/2 connections.
+    pub connections: usize,
+    /// Pacing rate, when one was set.
+    pub rate: Option<f64>,
+    /// Measured seconds.
+    pub seconds: f64,
+    /// Requests answered OK in the measured time.
+    pub requests: u64,
+    /// Requests that failed in the measured time.
+    pub errors: u64,
+    /// Answered requests per second.
+    pub requests_per_second: f64,
+    /// Latency percentiles and maximum, in milliseconds.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+    /// CPU seconds the server processes used in the measured window (when pids were given).
+    pub server_cpu_seconds: Option<f64>,
+    /// Answered requests per server CPU-second: the cost measure that does not depend on
+    /// how much of a shared machine the server got.
+    pub requests_per_cpu_second: Option<f64>,
+    /// The first error, if any.
+    pub first_error: Option<String>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} {} B x{} ({} conn{}): {} ok, {} errors in {:.1} s = {:.0} req/s; \
+             latency ms p50 {:.3} p90 {:.3} p99 {:.3} max {:.3}",
+            self.rpc,
+            self.payload_bytes,
+            self.concurrency,
+            self.connections,
+            self.rate
+                .map(|r| format!(", paced at {r:.0}/s"))
+                .unwrap_or_default(),
+            self.requests,
+            self.errors,
+            self.seconds,
+            self.requests_per_second,
+            self.p50_ms,
+            self.p90_ms,
+            self.p99_ms,
+            self.max_ms,
+        )?;
+        if let (Some(cpu), Some(per_cpu)) = (self.server_cpu_seconds, self.requests_per_cpu_second)
+        {
+            write!(
+                f,
+                "\n  server CPU {cpu:.2} s = {per_cpu:.0} req per CPU-second"
+            )?;
+        }
+        if let Some(error) = &self.first_error {
+            write!(f, "\n  first error: {error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Shared stop condition: the measured window and the request budget.
+struct Budget {
+    measure_from: Instant,
+    deadline: Instant,
+    remaining: AtomicI64,
+}
+
+impl Budget {
+    /// Whether another request may be sent, and whether it is measured (`Some(true)`) or
+    /// part of the warm-up (`Some(false)`).
+    fn take(&self) -> Option<bool> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return None;
+        }
+        if now < self.measure_from {
+            return Some(false);
+        }
+        (self.remaining.fetch_sub(1, Ordering::Relaxed) > 0).then_some(true)
+    }
+}
+
+fn check(config: &LoadConfig) -> Result<(), LoadError> {
+    if !config.addr.ip().is_loopback() {
+        return Err(LoadError::NotLoopback(config.addr));
+    }
+    let invalid = |m: &str| Err(LoadError::Invalid(m.to_string()));
+    if config.concurrency == 0 || config.connections == 0 || config.stream_window == 0 {
+        return invalid("concurrency, connections and stream window must be at least 1");
+    }
+    if config.payloads.is_empty() {
+        return invalid("no payloads");
+    }
+    if config.duration.is_zero() {
+        return invalid("duration must be positive");
+    }
+    if config.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return invalid("rate must be a positive number");
+    }
+    Ok(())
+}
+
+/// Opens a channel (one HTTP/2 connection) to `addr`.
+pub async fn connect(addr: SocketAddr) -> Result<Channel, LoadError> {
+    let connect_error = |source| LoadError::Connect { addr, source };
+    Endpoint::from_shared(format!("http://{addr}"))
+        .map_err(connect_error)?
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .map_err(connect_error)
+}
+
+/// Runs the load described by `config` and reports what it measured.
+pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
+    check(config)?;
+    let mut channels = Vec::with_capacity(config.connections);
+    for _ in 0..config.connections {
+        channels.push(connect(config.addr).await?);
+    }
+    let start = Instant::now();
+    let measure_from = start + config.warmup;
+    let budget = Arc::new(Budget {
+        measure_from,
+        deadline: measure_from + config.duration,
+        remaining: AtomicI64::new(
+            config
+                .max_requests
+                .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+        ),
+    });
+    let workers: Vec<_> = (0..config.concurrency)
+        .map(|i| {
+            let worker = worker::Worker {
+                channel: channels[i % channels.len()].clone(),
+                config: config.clone(),
+                budget: Arc::clone(&budget),
+                index: i,
+                start,
+            };
+            tokio::spawn(worker.run())
+        })
+        .collect();
+    let cpu_at_start = {
+        let pids = config.server_pids.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            stats::cpu_seconds(&pids)
+        })
+    };
+    let mut total = Recorder::default();
+    for worker in workers {
+        match worker.await {
+            Ok(recorder) => total.merge(&recorder),
+            Err(error) => total.failure(|| format!("worker failed: {error}")),
+        }
+    }
+    let seconds = measure_from.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
+    let server_cpu_seconds = match (cpu_at_start.await, config.server_pids.is_empty()) {
+        (Ok(Some(before)), false) => {
+            stats::cpu_seconds(&config.server_pids).map(|after| after - before)
+        }
+        _ => None,
+    };
+    let payload_bytes =
+        config.payloads.iter().map(|p| p.text.len()).sum::<usize>() / config.payloads.len();
+    Ok(Report {
+        rpc: config.rpc,
+        payload_bytes,
+        concurrency: config.concurrency,
+        connections: config.connections,
+        rate: config.rate,
+        seconds,
+        requests: total.ok,
+        errors: total.errors,
+        requests_per_second: total.ok as f64 / seconds,
+        p50_ms: total.quantile_ms(0.50),
+        p90_ms: total.quantile_ms(0.90),
+        p99_ms: total.quantile_ms(0.99),
+        max_ms: total.max_ms(),
+        server_cpu_seconds,
+        requests_per_cpu_second: server_cpu_seconds
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| total.ok as f64 / cpu),
+        first_error: total.first_error,
+    })
+}
+
+/// Polls `grpc.health.v1.Health/Check` (overall server status) at `addr` until it answers
+/// SERVING and returns how long that took, or fails after `timeout`.
+pub async fn wait_serving(addr: SocketAddr, timeout: Duration) -> Result<Duration, LoadError> {
+    use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient};
+    let started = Instant::now();
+    let mut last = String::from("no answer");
+    while started.elapsed() < timeout {
+        match connect(addr).await {
+            Ok(channel) => {
+                let request = tonic_health::pb::HealthCheckRequest::default();
+                match HealthClient::new(channel).check(request).await {
+                    Ok(answer) if answer.get_ref().status == ServingStatus::Serving as i32 => {
+                        return Ok(started.elapsed());
+                    }
+                    Ok(answer) => last = format!("status {}", answer.get_ref().status),
+                    Err(status) => last = status.to_string(),
+                }
+            }
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Err(LoadError::NotServing {
+        addr,
+        timeout,
+        last,
+    })
+}

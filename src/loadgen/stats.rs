@@ -1,0 +1,162 @@
+//! What a load run measured: latency histograms (HdrHistogram, so percentiles are exact to
+//! three significant digits without keeping every sample), counts, and the server's memory.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Latencies recorded by one worker, in microseconds.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    histogram: Histogram<u64>,
+    /// Completed requests (answered OK).
+    pub ok: u64,
+    /// Requests that failed (any non-OK status or transport error).
+    pub errors: u64,
+    /// The first error seen, to show what went wrong.
+    pub first_error: Option<String>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self {
+            // 1 µs .. 60 s at 3 significant digits; the bounds are constants, so this
+            // cannot fail.
+            histogram: Histogram::new_with_bounds(1, 60_000_000, 3)
+                .unwrap_or_else(|_| unreachable!("valid histogram bounds")),
+            ok: 0,
+            errors: 0,
+            first_error: None,
+        }
+    }
+}
+
+impl Recorder {
+    /// Records one answered request.
+    pub fn success(&mut self, latency: Duration) {
+        self.ok += 1;
+        self.histogram
+            .saturating_record(latency.as_micros().min(u128::from(u64::MAX)) as u64);
+    }
+
+    /// Records one failed request.
+    pub fn failure(&mut self, error: impl FnOnce() -> String) {
+        self.errors += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(error());
+        }
+    }
+
+    /// Adds `other`'s samples and counts to this one.
+    pub fn merge(&mut self, other: &Recorder) {
+        // Same bounds on both sides, so adding cannot fail.
+        let _ = self.histogram.add(&other.histogram);
+        self.ok += other.ok;
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error.clone_from(&other.first_error);
+        }
+    }
+
+    /// Latency at `quantile` (0–1), in milliseconds.
+    pub fn quantile_ms(&self, quantile: f64) -> f64 {
+        self.histogram.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    /// Largest latency, in milliseconds.
+    pub fn max_ms(&self) -> f64 {
+        self.histogram.max() as f64 / 1000.0
+    }
+}
+
+/// Resident memory of a process, from `/proc/PID/status`.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Memory {
+    /// Current resident set size (VmRSS), in KiB.
+    pub rss_kib: u64,
+    /// Peak resident set size (VmHWM), in KiB.
+    pub peak_rss_kib: u64,
+}
+
+impl Memory {
+    /// Memory of `pid`, or `None` when its status cannot be read (not Linux, or gone).
+    pub fn of(pid: u32) -> Option<Self> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kib| kib.parse::<u64>().ok())
+        };
+        Some(Self {
+            rss_kib: field("VmRSS:")?,
+            peak_rss_kib: field("VmHWM:")?,
+        })
+    }
+
+    /// Summed over `pids` (a server made of several processes); `None` if any is unreadable.
+    pub fn total(pids: &[u32]) -> Option<Self> {
+        pids.iter().try_fold(Self::default(), |sum, pid| {
+            let memory = Self::of(*pid)?;
+            Some(Self {
+                rss_kib: sum.rss_kib + memory.rss_kib,
+                peak_rss_kib: sum.peak_rss_kib + memory.peak_rss_kib,
+            })
+        })
+    }
+}
+
+/// CPU time (user + system) used so far by `pids` together, in seconds, from
+/// `/proc/PID/stat`; `None` if any is unreadable. On a machine shared with other work this is
+/// the fair measure of cost: requests per CPU-second do not depend on how much of the
+/// machine the server happened to get.
+pub fn cpu_seconds(pids: &[u32]) -> Option<f64> {
+    /// Linux reports these times in USER_HZ ticks, 100 per second on every mainstream
+    /// architecture.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    pids.iter().try_fold(0.0, |sum, pid| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let mut fields = rest.split_whitespace().skip(11);
+        let user: f64 = fields.next()?.parse().ok()?;
+        let system: f64 = fields.next()?.parse().ok()?;
+        Some(sum + (user + system) / TICKS_PER_SECOND)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_recorders_report_percentiles() {
+        let mut a = Recorder::default();
+        let mut b = Recorder::default();
+        for ms in 1..=50 {
+            a.success(Duration::from_millis(ms));
+            b.success(Duration::from_millis(50 + ms));
+        }
+        b.failure(|| "boom".into());
+        a.merge(&b);
+        assert_eq!((a.ok, a.errors), (100, 1));
+        assert!((a.quantile_ms(0.5) - 50.0).abs() < 0.1);
+        assert!((a.max_ms() - 100.0).abs() < 0.1);
+        assert_eq!(a.first_error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn reads_own_cpu_time() {
+        let busy = (0..20_000_000u64).fold(0u64, |a, b| a.wrapping_mul(31).wrapping_add(b));
+        assert!(busy != 1);
+        assert!(cpu_seconds(&[std::process::id()]).is_some_and(|s| s > 0.0));
+    }
+
+    #[test]
+    fn reads_own_memory() {
+        let memory = Memory::total(&[std::process::id()]).expect("own /proc status");
+        assert!(memory.rss_kib > 0 && memory.peak_rss_kib >= memory.rss_kib);
+    }
+}
