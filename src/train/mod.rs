@@ -494,41 +494,9 @@ pub fn train_summarizer(data: &Path, name: &str, out_dir: &Path) -> Result<PathB
     Ok(path)
 }
 
-/// Figures of the model file at `model` on the labeled data at `data`.
+/// Figures of the model file at `model` on the labeled data at `data_path`.
 pub fn evaluate(model: &Path, data_path: &Path) -> Result<Evaluation, TrainError> {
-    let loaded = Artifact::load(model)?;
-    let Artifact::Classifier(classifier) = loaded.artifact else {
-        return Err(TrainError::NotAClassifier(model.to_path_buf()));
-    };
-    classifier
-        .validate()
-        .map_err(|reason| TrainError::InvalidOption(format!("{}: {reason}", model.display())))?;
-    let metadata = classifier.metadata();
-    let data = data::load(data_path, metadata.task)?;
-    let progress = bar(data.examples.len() as u64, "evaluating");
-    let mut truth = Vec::with_capacity(data.examples.len());
-    let mut probabilities = Vec::with_capacity(data.examples.len());
-    for example in &data.examples {
-        let label = metadata
-            .labels
-            .iter()
-            .position(|l| *l == example.label)
-            .ok_or_else(|| TrainError::UnknownLabel {
-                path: data_path.to_path_buf(),
-                line: example.line,
-                label: example.label.clone(),
-                labels: metadata.labels.clone(),
-            })?;
-        truth.push(label);
-        probabilities.push(classifier.predict(&example.document(), 0).probabilities);
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    Ok(Evaluation::compute(
-        &metadata.labels,
-        &truth,
-        &probabilities,
-    ))
+    Ok(predict_examples(model, data_path)?.evaluation)
 }
 
 fn spinner(message: String) -> Progress {

@@ -50,7 +50,7 @@ pub struct ReliabilityBin {
 pub struct DetailedEvaluation {
     /// The model's name.
     pub model: String,
-    /// The totals, as [`super::evaluate`] computes them.
+    /// The totals ([`super::evaluate`] returns only these).
     pub evaluation: Evaluation,
     /// Every document, in data order.
     pub examples: Vec<ExamplePrediction>,
