@@ -41,7 +41,7 @@ done
 
 article=../shared/examples/000_318465e096284c62.txt
 "$VENV/bin/python" examples/python_client.py --addr "$addr" \
-    --target "Climate Change is a Real Concern" "$article" | tee "$work/out.txt"
+    --target "Iran vows revenge for the killing of Soleimani" "$article" | tee "$work/out.txt"
 
 fail=0
 check() {
@@ -49,7 +49,7 @@ check() {
 }
 check '^id: 000_318465e096284c62\.txt$' "the id is echoed"
 check '^topic: [a-z]+ \(0\.[0-9]{3}, model bbc;' "a topic from the bbc model"
-check '^stance: (AGAINST|FAVOR|NONE) \(' "a stance toward the target"
+check '^stance: [A-Za-z]+ \(0\.[0-9]{3}, model [a-z0-9]+;' "a stance toward the target"
 check '^summary \(3 sentences\):$' "a three-sentence summary"
 if grep -q 'offsets differ' "$work/out.txt"; then echo "FAILED: byte offsets"; fail=1; else echo "ok: byte offsets slice the text"; fi
 [[ $fail -eq 0 ]] && echo "python client: 1 passed, 0 failed" || { echo "python client: 0 passed, 1 failed"; exit 1; }
