@@ -117,6 +117,34 @@ enum TargetArg {
     Claim,
 }
 
+/// Names of the data's fields, for corpora whose columns are not named like ours.
+#[derive(Args)]
+struct DataFieldArgs {
+    /// Field holding the document text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// Field holding the headline (optional in records).
+    #[arg(long, default_value = "title")]
+    title_field: String,
+    /// Field holding the stance target or claim (optional in records).
+    #[arg(long, default_value = "target")]
+    target_field: String,
+    /// Field holding the label, a string or a number [default: topic|stance, then label].
+    #[arg(long)]
+    label_field: Option<String>,
+}
+
+impl From<DataFieldArgs> for train::data::FieldNames {
+    fn from(args: DataFieldArgs) -> Self {
+        Self {
+            text: args.text_field,
+            title: args.title_field,
+            target: args.target_field,
+            label: args.label_field,
+        }
+    }
+}
+
 #[derive(Args)]
 struct TrainArgs {
     /// What the model decides.
@@ -125,6 +153,8 @@ struct TrainArgs {
     /// Labeled data: .jsonl, .jsonl.gz, .csv (fields text, title, target, topic|stance).
     #[arg(long)]
     data: PathBuf,
+    #[command(flatten)]
+    fields: DataFieldArgs,
     /// Model name; written to <out>/<name>.model.
     #[arg(long)]
     name: String,
@@ -171,6 +201,8 @@ struct EvaluateArgs {
     /// Labeled test data.
     #[arg(long)]
     data: PathBuf,
+    #[command(flatten)]
+    fields: DataFieldArgs,
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
@@ -263,10 +295,11 @@ fn main() -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::Train(args) => train_model(args),
         Command::Evaluate(args) => {
+            let fields = args.fields.into();
             let evaluation = match &args.report {
-                None => train::evaluate(&args.model, &args.data)?,
+                None => train::evaluate(&args.model, &args.data, &fields)?,
                 Some(report) => {
-                    let detailed = train::predict_examples(&args.model, &args.data)?;
+                    let detailed = train::predict_examples(&args.model, &args.data, &fields)?;
                     let page = train::render_html(&detailed, &args.data)
                         .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
                     std::fs::write(report, page)
@@ -409,6 +442,7 @@ fn train_model(args: TrainArgs) -> Result<()> {
     let options = train::TrainOptions {
         task,
         data: args.data,
+        fields: args.fields.into(),
         name: args.name,
         out_dir: args.out,
         validation: args.validation,

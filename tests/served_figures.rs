@@ -91,6 +91,7 @@ async fn served_predictions_reproduce_the_evaluate_figures() {
         let offline = train::evaluate(
             &models_dir().join(format!("{model}.model")),
             &shared_dir().join("data").join(test),
+            &train::data::FieldNames::default(),
         )
         .expect("evaluate");
         assert_eq!(served.confusion, offline.confusion, "{model}");

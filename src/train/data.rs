@@ -1,13 +1,13 @@
 //! Labeled training and test data: JSON Lines (optionally gzip-compressed) or CSV with a
 //! header. Fields: `text` (required), `title`, `target` (optional), and the label field named
-//! after the task (`topic` or `stance`; `label` is accepted too). Every problem is reported
-//! with the file name and line number.
+//! after the task (`topic` or `stance`; `label` is accepted too); [`FieldNames`] renames them
+//! so that a new corpus needs no conversion. Labels may be strings or numbers. Every problem
+//! is reported with the file name and line number.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -95,16 +95,32 @@ pub enum DataError {
     },
 }
 
-#[derive(Deserialize)]
-struct Record {
-    id: Option<serde_json::Value>,
-    title: Option<String>,
-    text: Option<String>,
-    target: Option<String>,
-    topic: Option<String>,
-    stance: Option<String>,
-    label: Option<String>,
+/// Which field of a record holds what, for data whose columns are not named like ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldNames {
+    /// The document body (required in every record).
+    pub text: String,
+    /// The headline (optional in records).
+    pub title: String,
+    /// The stance target or claim (optional in records).
+    pub target: String,
+    /// The label; `None` = the task's name (`topic` or `stance`), else `label`.
+    pub label: Option<String>,
 }
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        Self {
+            text: "text".to_string(),
+            title: "title".to_string(),
+            target: "target".to_string(),
+            label: None,
+        }
+    }
+}
+
+/// One record as read: field name → value (CSV cells are strings; empty cells are absent).
+type Record = serde_json::Map<String, serde_json::Value>;
 
 /// Labeled data read from one file.
 #[derive(Debug, Clone)]
@@ -115,17 +131,27 @@ pub struct LabeledData {
     pub digest: String,
 }
 
-/// Reads labeled examples for `task` from `path`.
+/// Reads labeled examples for `task` from `path`, with the default field names.
 pub fn load(path: &Path, task: Task) -> Result<LabeledData, DataError> {
-    load_with(path, Some(task))
+    load_with(path, Some(task), &FieldNames::default())
+}
+
+/// Reads labeled examples for `task` from `path`, taking each value from the field `fields`
+/// names.
+pub fn load_fields(path: &Path, task: Task, fields: &FieldNames) -> Result<LabeledData, DataError> {
+    load_with(path, Some(task), fields)
 }
 
 /// Reads documents from `path` without requiring a label (the label field is ignored).
 pub fn load_unlabeled(path: &Path) -> Result<LabeledData, DataError> {
-    load_with(path, None)
+    load_with(path, None, &FieldNames::default())
 }
 
-fn load_with(path: &Path, task: Option<Task>) -> Result<LabeledData, DataError> {
+fn load_with(
+    path: &Path,
+    task: Option<Task>,
+    fields: &FieldNames,
+) -> Result<LabeledData, DataError> {
     let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
@@ -148,7 +174,7 @@ fn load_with(path: &Path, task: Option<Task>) -> Result<LabeledData, DataError> 
     };
     let mut examples = Vec::with_capacity(records.len());
     for (line, record) in records {
-        examples.push(to_example(path, line, record, task)?);
+        examples.push(to_example(path, line, record, task, fields)?);
     }
     if examples.is_empty() {
         return Err(DataError::Empty {
@@ -195,9 +221,12 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<Vec<(usize, Record)>, Data
             malformed(line, e)
         })?;
         let line = row.position().map_or(0, |p| p.line() as usize);
-        let record = row
-            .deserialize(Some(&headers))
-            .map_err(|e| malformed(line, e))?;
+        let record = headers
+            .iter()
+            .zip(row.iter())
+            .filter(|(_, cell)| !cell.is_empty())
+            .map(|(name, cell)| (name.to_string(), cell.into()))
+            .collect();
         records.push((line, record));
     }
     Ok(records)
@@ -206,41 +235,61 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<Vec<(usize, Record)>, Data
 fn to_example(
     path: &Path,
     line: usize,
-    record: Record,
+    mut record: Record,
     task: Option<Task>,
+    fields: &FieldNames,
 ) -> Result<Example, DataError> {
     let missing = |field: &str| DataError::MissingField {
         path: path.to_path_buf(),
         line,
         field: field.to_string(),
     };
-    let text = record.text.ok_or_else(|| missing("text"))?;
+    let id = record.remove("id").and_then(|v| match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    });
+    let mut string = |field: &str, numbers: bool| -> Result<Option<String>, DataError> {
+        match record.remove(field) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(serde_json::Value::Number(n)) if numbers => Ok(Some(n.to_string())),
+            Some(other) => Err(DataError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                message: format!("field `{field}` is {other}, expected a string"),
+            }),
+        }
+    };
+    let text = string(&fields.text, false)?.ok_or_else(|| missing(&fields.text))?;
     if text::is_blank(&text) {
         return Err(DataError::EmptyText {
             path: path.to_path_buf(),
             line,
         });
     }
+    let title = string(&fields.title, false)?.unwrap_or_default();
+    let target = string(&fields.target, false)?.filter(|t| !text::is_blank(t));
     let label = match task {
-        Some(task) => match task {
-            Task::Topic => record.topic,
-            Task::Stance => record.stance,
+        Some(task) => {
+            let label = match &fields.label {
+                Some(field) => string(field, true)?,
+                None => string(task.as_str(), true)?.or(string("label", true)?),
+            };
+            let name = fields.label.as_deref().unwrap_or(task.as_str());
+            label
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| missing(name))?
         }
-        .or(record.label)
-        .filter(|l| !l.trim().is_empty())
-        .ok_or_else(|| missing(task.as_str()))?,
         None => String::new(),
     };
-    let id = record.id.map(|v| match v {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    });
     Ok(Example {
         id,
-        title: record.title.unwrap_or_default(),
+        title,
         text,
-        target: record.target.filter(|t| !text::is_blank(t)),
-        label: label.trim().to_string(),
+        target,
+        label,
         line,
     })
 }
@@ -293,5 +342,45 @@ mod tests {
             load(&unknown, Task::Topic),
             Err(DataError::UnknownFormat { .. })
         ));
+    }
+
+    #[test]
+    fn renamed_fields_and_numeric_labels() {
+        let (_d, jsonl) = file(
+            "ag.jsonl",
+            "{\"description\":\"Stocks rose.\",\"headline\":\"Markets\",\"class\":3}\n",
+        );
+        let fields = FieldNames {
+            text: "description".to_string(),
+            title: "headline".to_string(),
+            label: Some("class".to_string()),
+            ..FieldNames::default()
+        };
+        let data = load_fields(&jsonl, Task::Topic, &fields).expect("renamed jsonl");
+        let example = &data.examples[0];
+        assert_eq!(
+            (
+                example.text.as_str(),
+                example.title.as_str(),
+                example.label.as_str()
+            ),
+            ("Stocks rose.", "Markets", "3")
+        );
+        let (_d, csv) = file(
+            "ag.csv",
+            "class,headline,description\n2,Goal,A late winner.\n",
+        );
+        let data = load_fields(&csv, Task::Topic, &fields).expect("renamed csv");
+        assert_eq!(data.examples[0].label, "2");
+        let err = load(&jsonl, Task::Topic)
+            .expect_err("default names")
+            .to_string();
+        assert!(err.contains("ag.jsonl:1: missing field `text`"), "{err}");
+        let (_d, odd) = file("odd.jsonl", "{\"text\":[1],\"topic\":\"a\"}\n");
+        let err = load(&odd, Task::Topic).expect_err("array text").to_string();
+        assert!(
+            err.contains("odd.jsonl:1: field `text` is [1], expected a string"),
+            "{err}"
+        );
     }
 }

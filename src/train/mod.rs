@@ -90,6 +90,8 @@ pub struct TrainOptions {
     pub task: Task,
     /// Labeled data file.
     pub data: PathBuf,
+    /// Which fields of the data hold the text, title, target and label.
+    pub fields: data::FieldNames,
     /// Model name; the file is `<out_dir>/<name>.model`.
     pub name: String,
     /// Directory the model is written to.
@@ -133,7 +135,7 @@ pub struct TrainOutcome {
 pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
     validate_options(options)?;
-    let data = data::load(&options.data, options.task)?;
+    let data = data::load_fields(&options.data, options.task, &options.fields)?;
     let examples = &data.examples;
     let labels = label_set(examples);
     if labels.len() < 2 {
@@ -494,9 +496,14 @@ pub fn train_summarizer(data: &Path, name: &str, out_dir: &Path) -> Result<PathB
     Ok(path)
 }
 
-/// Figures of the model file at `model` on the labeled data at `data_path`.
-pub fn evaluate(model: &Path, data_path: &Path) -> Result<Evaluation, TrainError> {
-    Ok(predict_examples(model, data_path)?.evaluation)
+/// Figures of the model file at `model` on the labeled data at `data_path`, whose fields
+/// are named by `fields`.
+pub fn evaluate(
+    model: &Path,
+    data_path: &Path,
+    fields: &data::FieldNames,
+) -> Result<Evaluation, TrainError> {
+    Ok(predict_examples(model, data_path, fields)?.evaluation)
 }
 
 fn spinner(message: String) -> Progress {

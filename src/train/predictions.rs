@@ -56,12 +56,16 @@ pub struct DetailedEvaluation {
     pub examples: Vec<ExamplePrediction>,
 }
 
-/// Evaluates the model file at `model` on the labeled data at `data_path`, keeping each
-/// document's prediction.
-pub fn predict_examples(model: &Path, data_path: &Path) -> Result<DetailedEvaluation, TrainError> {
+/// Evaluates the model file at `model` on the labeled data at `data_path` (fields named by
+/// `fields`), keeping each document's prediction.
+pub fn predict_examples(
+    model: &Path,
+    data_path: &Path,
+    fields: &data::FieldNames,
+) -> Result<DetailedEvaluation, TrainError> {
     let classifier = load_classifier(model)?;
     let metadata = classifier.metadata();
-    let data = data::load(data_path, metadata.task)?;
+    let data = data::load_fields(data_path, metadata.task, fields)?;
     let progress = bar(data.examples.len() as u64, "evaluating");
     let mut truth = Vec::with_capacity(data.examples.len());
     let mut probabilities = Vec::with_capacity(data.examples.len());
