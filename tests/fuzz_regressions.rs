@@ -279,7 +279,9 @@ fn vocabulary_with_fewer_idf_weights_than_keys_is_refused() {
     replay_artifact_input(&data);
     let error = check_artifact(&envelope(&data[1..])).expect_err("inconsistent vocabulary");
     assert!(
-        error.to_string().contains("corrupted model file"),
+        error
+            .to_string()
+            .contains("payload is not a docclass model of format version"),
         "{error}"
     );
 }
@@ -313,4 +315,47 @@ fn weights_with_fewer_class_columns_than_labels_are_refused() {
         "one weight column for {last} + 1 labels"
     );
     let _ = check_artifact(&damaged.to_bytes().expect("encode"));
+}
+
+/// Same family, written by hand while adding the finite-probabilities property to the
+/// `artifact` target: weights that are finite but huge (±3e38) overflow the logits to ±inf,
+/// and softmax answered NaN (inf − inf). Such a file passes validation (every number in it
+/// is finite), so softmax clamps overflowed logits and the answer stays a distribution.
+#[test]
+fn huge_finite_weights_still_give_finite_probabilities() {
+    let bytes = shipped_model("bbc.model");
+    let loaded = docclass::model::Artifact::from_bytes(&bytes, std::path::Path::new("bbc.model"))
+        .expect("shipped model loads");
+    let mut json = serde_json::to_value(&loaded.artifact).expect("to json");
+    let regression = &mut json["Classifier"]["regression"];
+    let columns = regression["weights"]["dim"][1].as_u64().expect("columns") as usize;
+    let weights = regression["weights"]["data"]
+        .as_array_mut()
+        .expect("weights");
+    for (i, weight) in weights.iter_mut().enumerate() {
+        *weight = match i % columns {
+            0 => 3.0e38,
+            1 => -3.0e38,
+            _ => 0.0,
+        }
+        .into();
+    }
+    let huge: docclass::model::Artifact = serde_json::from_value(json).expect("from json");
+    let docclass::model::Artifact::Classifier(classifier) = &huge else {
+        panic!("bbc.model is a classifier");
+    };
+    classifier.validate().expect("every number is finite");
+    let doc = Document::new("Shares rose after the bank cut interest rates again today.");
+    for explain in [0, 3] {
+        let prediction = classifier.predict(&doc, explain);
+        assert!(
+            prediction.probabilities.iter().all(|p| p.is_finite()),
+            "{:?}",
+            prediction.probabilities
+        );
+        let sum: f32 = prediction.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4, "{:?}", prediction.probabilities);
+        assert_eq!(prediction.best(), 0, "the +3e38 column wins");
+    }
+    check_artifact(&huge.to_bytes().expect("encode")).expect("loads");
 }

@@ -366,8 +366,8 @@ async fn stream_cases() {
         .into_inner();
     assert_eq!(empty.count().await, 0, "no request, no response");
 
-    // A long bulk stream: every request answered, in order.
-    const BULK: usize = 20_000;
+    // The issue's "a stream of 100k requests": every request answered, in order, no error.
+    const BULK: usize = 100_000;
     let requests = (0..BULK).map(|i| pb::ClassifyRequest {
         id: i.to_string(),
         ..classify("Shares rose after the bank cut interest rates.")
@@ -399,6 +399,108 @@ async fn stream_cases() {
     assert_eq!(error.code(), Code::InvalidArgument);
     assert!(error.message().contains("request 1"), "{}", error.message());
     assert!(answers.next().await.is_none(), "stream ends at the error");
+}
+
+/// The issue's "a 50 MB request", against the default 8 MB message limit: refused with
+/// RESOURCE_EXHAUSTED naming the limit, and the server answers health and work afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_50_mb_request_is_refused_at_the_default_limit_and_the_server_stays_healthy() {
+    use tonic_health::pb::{
+        health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
+    };
+    let defaults = ServerConfig::default();
+    assert_eq!(defaults.max_message_bytes, 8 << 20, "default limit is 8 MB");
+    let server = TestServer::start_with(defaults).await;
+    let mut client = server.client().await;
+    let huge = "word ".repeat((50 << 20) / 5);
+    assert_eq!(huge.len(), 50 << 20);
+    for (name, result) in [
+        (
+            "classify",
+            client.classify(classify(&huge)).await.map(|_| ()),
+        ),
+        (
+            "summarize",
+            client.summarize(summarize(&huge)).await.map(|_| ()),
+        ),
+    ] {
+        let status = result.expect_err(name);
+        assert_eq!(status.code(), Code::ResourceExhausted, "{name}: {status:?}");
+        assert!(
+            status.message().contains("8388608"),
+            "{name}: the message names the limit: {}",
+            status.message()
+        );
+    }
+    drop(huge);
+    let mut health = HealthClient::new(server.channel().await);
+    let status = health
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health answers")
+        .into_inner()
+        .status;
+    assert_eq!(status, ServingStatus::Serving as i32);
+    let answer = client
+        .classify(classify("Shares rose after the bank cut interest rates."))
+        .await
+        .expect("the same connection still works")
+        .into_inner();
+    assert!(answer.topic.is_some());
+    server
+        .client()
+        .await
+        .classify(classify("A new connection works too."))
+        .await
+        .expect("a new connection works");
+}
+
+/// `ClassifyRequest` with its `text` field (tag 3) as raw bytes, to send what a well-behaved
+/// client cannot: binary that is not UTF-8 in a string field.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawClassifyRequest {
+    #[prost(bytes = "vec", tag = "3")]
+    text: Vec<u8>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_that_is_not_utf8_is_invalid_argument_naming_the_field() {
+    let server = TestServer::start_with(config()).await;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("invalid UTF-8 bytes", b"abc\xff\xfedef".to_vec()),
+        ("every byte value", (0..=255u8).collect()),
+        ("lone surrogate encoded", b"\xed\xa0\x80".to_vec()),
+        (
+            "truncated multi-byte char",
+            "caf\u{e9}".as_bytes()[..4].to_vec(),
+        ),
+    ];
+    for (name, text) in cases {
+        let mut grpc = tonic::client::Grpc::new(server.channel().await);
+        grpc.ready().await.expect("ready");
+        let answer: Result<tonic::Response<pb::ClassifyResponse>, tonic::Status> = grpc
+            .unary(
+                Request::new(RawClassifyRequest { text }),
+                http::uri::PathAndQuery::from_static("/docclass.v1.DocumentService/Classify"),
+                tonic_prost::ProstCodec::<RawClassifyRequest, pb::ClassifyResponse>::default(),
+            )
+            .await;
+        let status = answer.expect_err(name);
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        assert!(
+            status.message().contains("ClassifyRequest.text") && status.message().contains("UTF-8"),
+            "{name}: {}",
+            status.message()
+        );
+    }
+    server
+        .client()
+        .await
+        .classify(classify("still healthy"))
+        .await
+        .expect("healthy after binary input");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -616,4 +718,29 @@ async fn deadlines_are_enforced_by_the_server_including_queue_time() {
         .classify(with_timeout(classify("fine"), "5S"))
         .await
         .expect("within its deadline");
+}
+
+/// The defaults the issue names: the binary binds loopback only, accepts messages up to
+/// 8 MB and documents up to 1 MB unless told otherwise, and the library's defaults agree.
+#[test]
+fn serve_defaults_bind_loopback_with_8_mb_messages() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_docclass"))
+        .args(["serve", "--help"])
+        .env_remove("DOCCLASS_ADDR")
+        .env_remove("DOCCLASS_MAX_MESSAGE_BYTES")
+        .env_remove("DOCCLASS_MAX_DOCUMENT_BYTES")
+        .output()
+        .expect("serve --help");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for default in [
+        "[default: 127.0.0.1:50051]",
+        "[default: 8388608]",
+        "[default: 1048576]",
+    ] {
+        assert!(help.contains(default), "{default} missing from\n{help}");
+    }
+    let config = ServerConfig::default();
+    assert_eq!(config.max_message_bytes, 8 << 20);
+    assert_eq!(config.limits.max_document_bytes, 1 << 20);
+    assert!(config.auth_token.is_none() && config.tls.is_none() && !config.enable_admin);
 }

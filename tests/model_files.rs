@@ -8,7 +8,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{models_dir, shared_dir};
-use docclass::model::{ModelRegistry, FORMAT_VERSION};
+use docclass::model::artifact::MAGIC;
+use docclass::model::{Artifact, ModelRegistry, ModelStore, FORMAT_VERSION};
+use docclass::text::Document;
+use sha2::{Digest, Sha256};
 
 fn copy_models(to: &Path) {
     for entry in std::fs::read_dir(models_dir()).expect("models dir") {
@@ -199,4 +202,269 @@ fn killing_training_midway_leaves_the_previous_model_intact() {
         "no temporary file left: {leftovers:?}"
     );
     ModelRegistry::load_dir(dir.path()).expect("the directory still loads");
+}
+
+/// A model file around `payload` with a valid header and checksum.
+fn envelope(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&Sha256::digest(payload));
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// The payload of a model file (what follows the 52-byte header).
+fn payload_of(file: &[u8]) -> &[u8] {
+    &file[MAGIC.len() + 4 + 8 + 32..]
+}
+
+/// A number a model file carries, as it is stored (postcard writes floats as little-endian
+/// bytes), so a test can find it in the payload and overwrite it.
+#[derive(Clone, Copy)]
+enum Stored {
+    F32(f32),
+    F64(f64),
+}
+
+impl Stored {
+    fn bytes(self) -> Vec<u8> {
+        match self {
+            Stored::F32(v) => v.to_le_bytes().to_vec(),
+            Stored::F64(v) => v.to_le_bytes().to_vec(),
+        }
+    }
+
+    fn json(self) -> serde_json::Value {
+        match self {
+            Stored::F32(v) => f64::from(v).into(),
+            Stored::F64(v) => v.into(),
+        }
+    }
+}
+
+/// Where a classifier file keeps a number, as a JSON pointer into the serialised artifact.
+type Field = fn(&mut serde_json::Value) -> &mut serde_json::Value;
+
+/// `bbc.model` with the number at `field` replaced by `value`, re-checksummed: JSON cannot
+/// hold NaN or infinity, so the field is first set to a unique `marker`, encoded, and the
+/// marker's bytes in the payload are overwritten.
+fn classifier_file_with(field: Field, marker: Stored, value: Stored) -> Vec<u8> {
+    let bytes = std::fs::read(models_dir().join("bbc.model")).expect("bbc.model");
+    let loaded = Artifact::from_bytes(&bytes, Path::new("bbc.model")).expect("shipped model");
+    let mut json = serde_json::to_value(&loaded.artifact).expect("to json");
+    *field(&mut json) = marker.json();
+    let marked: Artifact = serde_json::from_value(json).expect("from json");
+    let file = marked.to_bytes().expect("encode");
+    let mut payload = payload_of(&file).to_vec();
+    let needle = marker.bytes();
+    let at: Vec<usize> = payload
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle.as_slice())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "the marker occurs once in the payload");
+    payload[at[0]..at[0] + needle.len()].copy_from_slice(&value.bytes());
+    envelope(&payload)
+}
+
+/// Where each number a classifier file carries sits in its JSON form.
+mod field {
+    use serde_json::Value;
+
+    /// The calibration temperature.
+    pub fn temperature(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["temperature"]
+    }
+    /// Row 1, column 2 of the (features × 5 labels) weight matrix of `bbc.model`.
+    pub fn weight_1_2(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["regression"]["weights"]["data"][7]
+    }
+    /// Row 0, column 0 of the weight matrix.
+    pub fn weight_0_0(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["regression"]["weights"]["data"][0]
+    }
+    /// The intercept of label 1.
+    pub fn bias_1(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["regression"]["bias"]["data"][1]
+    }
+    /// The intercept of label 4.
+    pub fn bias_4(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["regression"]["bias"]["data"][4]
+    }
+    /// The IDF weight of feature column 0.
+    pub fn idf_0(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["extractor"]["vocabulary"]["idf"][0]
+    }
+    /// The IDF weight of feature column 3.
+    pub fn idf_3(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["extractor"]["vocabulary"]["idf"][3]
+    }
+    /// The L2 penalty recorded in the metadata.
+    pub fn l2_penalty(j: &mut Value) -> &mut Value {
+        &mut j["Classifier"]["metadata"]["l2_penalty"]
+    }
+    /// The first metric (by name) of the metadata.
+    pub fn first_metric(j: &mut Value) -> &mut Value {
+        let metrics = &mut j["Classifier"]["metadata"]["metrics"];
+        let first = metrics
+            .as_object()
+            .and_then(|m| m.keys().next())
+            .expect("bbc.model records metrics")
+            .clone();
+        &mut metrics[first.as_str()]
+    }
+}
+
+#[test]
+fn non_finite_numbers_in_a_model_file_are_refused_naming_file_and_field() {
+    let f32_marker = Stored::F32(1234.5677);
+    let f64_marker = Stored::F64(1234.567_890_123);
+    let cases: Vec<(&str, Field, Stored, Stored, &str)> = vec![
+        (
+            "NaN temperature",
+            field::temperature,
+            f32_marker,
+            Stored::F32(f32::NAN),
+            "temperature is NaN",
+        ),
+        (
+            "infinite temperature",
+            field::temperature,
+            f32_marker,
+            Stored::F32(f32::INFINITY),
+            "temperature is inf",
+        ),
+        (
+            "NaN weight",
+            field::weight_1_2,
+            f32_marker,
+            Stored::F32(f32::NAN),
+            "weights[1, 2] is NaN",
+        ),
+        (
+            "infinite weight",
+            field::weight_0_0,
+            f32_marker,
+            Stored::F32(f32::INFINITY),
+            "weights[0, 0] is inf",
+        ),
+        (
+            "negative infinite intercept",
+            field::bias_1,
+            f32_marker,
+            Stored::F32(f32::NEG_INFINITY),
+            "bias[1] is -inf",
+        ),
+        (
+            "NaN intercept",
+            field::bias_4,
+            f32_marker,
+            Stored::F32(f32::NAN),
+            "bias[4] is NaN",
+        ),
+        (
+            "NaN IDF weight",
+            field::idf_3,
+            f32_marker,
+            Stored::F32(f32::NAN),
+            "vocabulary IDF weight 3 is NaN",
+        ),
+        (
+            "infinite IDF weight",
+            field::idf_0,
+            f32_marker,
+            Stored::F32(f32::INFINITY),
+            "vocabulary IDF weight 0 is inf",
+        ),
+        (
+            "NaN L2 penalty",
+            field::l2_penalty,
+            f64_marker,
+            Stored::F64(f64::NAN),
+            "l2_penalty is NaN",
+        ),
+        (
+            "infinite metric",
+            field::first_metric,
+            f64_marker,
+            Stored::F64(f64::INFINITY),
+            "is inf",
+        ),
+    ];
+    for (name, field, marker, value, message) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_models(dir.path());
+        let path = dir.path().join("bbc.model");
+        // Start-up: the directory does not load.
+        std::fs::write(&path, classifier_file_with(field, marker, value)).expect("write");
+        let error = ModelStore::open(dir.path()).expect_err(name).to_string();
+        assert!(
+            error.contains(&path.display().to_string()),
+            "{name}: {error}"
+        );
+        assert!(error.contains(message), "{name}: {error}");
+        // Reload: refused the same way, and the previous set keeps serving finite answers.
+        std::fs::copy(models_dir().join("bbc.model"), &path).expect("restore");
+        let store = ModelStore::open(dir.path()).expect("good set loads");
+        std::fs::write(&path, classifier_file_with(field, marker, value)).expect("write");
+        let error = store.reload().expect_err(name).to_string();
+        assert!(error.contains(message), "{name} on reload: {error}");
+        let served = store.snapshot();
+        let prediction = served
+            .get("bbc")
+            .expect("bbc still served")
+            .classifier
+            .predict(&Document::new("Shares rose after the bank cut rates."), 3);
+        assert!(
+            prediction.probabilities.iter().all(|p| p.is_finite()),
+            "{name}: {:?}",
+            prediction.probabilities
+        );
+    }
+    // The marker itself is a finite number: the same file with it left in place loads, so
+    // what is refused above is the non-finite value and nothing else.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_models(dir.path());
+    let marked = classifier_file_with(field::weight_0_0, f32_marker, f32_marker);
+    std::fs::write(dir.path().join("bbc.model"), marked).expect("write");
+    ModelRegistry::load_dir(dir.path()).expect("finite marker loads");
+}
+
+#[test]
+fn an_undecodable_payload_names_the_file_the_format_version_and_the_decoder_error() {
+    let good = std::fs::read(models_dir().join("bbc.model")).expect("bbc.model");
+    let payload = payload_of(&good);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("half a payload", payload[..payload.len() / 2].to_vec()),
+        ("unknown artifact kind", vec![7, 1, 2, 3]),
+        ("varint that never ends", vec![0xff; 16]),
+        ("empty payload", Vec::new()),
+    ];
+    for (name, payload) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_models(dir.path());
+        let path = dir.path().join("bbc.model");
+        std::fs::write(&path, envelope(&payload)).expect("write");
+        let decoder = postcard::from_bytes::<Artifact>(&payload)
+            .expect_err(name)
+            .to_string();
+        let error = ModelRegistry::load_dir(dir.path())
+            .expect_err(name)
+            .to_string();
+        assert_eq!(
+            error,
+            format!(
+                "{}: payload is not a docclass model of format version {FORMAT_VERSION}: {decoder}",
+                path.display()
+            ),
+            "{name}"
+        );
+        let typed = Artifact::load(&path).expect_err(name);
+        assert!(
+            matches!(typed, docclass::model::ArtifactError::Undecodable { .. }),
+            "{name}: {typed:?}"
+        );
+    }
 }

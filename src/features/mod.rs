@@ -293,6 +293,12 @@ impl FeatureExtractor {
         self.vocabulary.len()
     }
 
+    /// The first IDF weight of the vocabulary that is NaN or infinite, as (column, value)
+    /// (a damaged model file; fitting never produces one).
+    pub fn first_non_finite_idf(&self) -> Option<(usize, f32)> {
+        self.vocabulary.first_non_finite_idf()
+    }
+
     /// The TF-IDF vector of `doc`, L2-normalised.
     pub fn transform(&self, doc: &Document, scratch: &mut Scratch) -> SparseVector {
         let mut columns = std::mem::take(&mut scratch.columns);

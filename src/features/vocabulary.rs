@@ -98,6 +98,15 @@ impl Vocabulary {
         self.index.get(&key).copied()
     }
 
+    /// The first IDF weight that is NaN or infinite, as (column, value).
+    pub fn first_non_finite_idf(&self) -> Option<(usize, f32)> {
+        self.idf
+            .iter()
+            .copied()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite())
+    }
+
     /// IDF weight of `column`.
     pub fn idf(&self, column: u32) -> f32 {
         self.idf[column as usize]

@@ -69,13 +69,24 @@ pub enum ArtifactError {
         /// Bytes the header announces.
         expected: usize,
     },
-    /// The checksum does not match or the payload does not decode.
+    /// The checksum does not match (or the artifact cannot be encoded for saving).
     #[error("{path}: corrupted model file ({reason})")]
     Corrupted {
         /// The file.
         path: PathBuf,
         /// What did not check out.
         reason: String,
+    },
+    /// The checksum is right but the payload is not a model of this format version: written
+    /// by an incompatible build that kept the version number, or crafted.
+    #[error(
+        "{path}: payload is not a docclass model of format version {FORMAT_VERSION}: {source}"
+    )]
+    Undecodable {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder refused.
+        source: postcard::Error,
     },
 }
 
@@ -140,10 +151,11 @@ impl Artifact {
                 reason: "checksum mismatch".into(),
             });
         }
-        let artifact = postcard::from_bytes(payload).map_err(|e| ArtifactError::Corrupted {
-            path: path_buf(),
-            reason: e.to_string(),
-        })?;
+        let artifact =
+            postcard::from_bytes(payload).map_err(|source| ArtifactError::Undecodable {
+                path: path_buf(),
+                source,
+            })?;
         Ok(LoadedArtifact {
             artifact,
             digest: hex(&digest),

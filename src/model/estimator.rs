@@ -195,6 +195,21 @@ impl SoftmaxRegression {
         self.weights.nrows()
     }
 
+    /// The first weight or bias that is NaN or infinite, described for an error message
+    /// (e.g. `weights[12, 3] is NaN`); `None` when every number is finite.
+    pub fn first_non_finite(&self) -> Option<String> {
+        if let Some(((row, column), value)) =
+            self.weights.indexed_iter().find(|(_, v)| !v.is_finite())
+        {
+            return Some(format!("weights[{row}, {column}] is {value}"));
+        }
+        self.bias
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite())
+            .map(|(class, value)| format!("bias[{class}] is {value}"))
+    }
+
     /// Weight of `feature` toward `class`.
     pub fn weight(&self, feature: u32, class: usize) -> f32 {
         self.weights[[feature as usize, class]]
@@ -213,7 +228,17 @@ impl SoftmaxRegression {
 }
 
 /// Softmax of `logits / temperature`, in place.
+///
+/// Logits that overflowed (a model with huge but finite weights) are clamped to the finite
+/// range first, NaN to the lowest, so the probabilities are always finite and sum to 1.
 pub fn softmax_in_place(logits: &mut [f32], temperature: f32) {
+    for l in logits.iter_mut() {
+        *l = if l.is_nan() {
+            f32::MIN
+        } else {
+            l.clamp(f32::MIN, f32::MAX)
+        };
+    }
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for l in logits.iter_mut() {

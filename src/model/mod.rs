@@ -137,7 +137,9 @@ impl Classifier {
         self.extractor.settings().target_features != TargetFeatures::Ignore
     }
 
-    /// Checks that the parts fit together (used when loading a file).
+    /// Checks that the parts fit together and that every number the file carries (weights,
+    /// biases, IDF weights, temperature, L2 penalty, metrics) is finite; used when loading a
+    /// file, so a model that would answer NaN is refused at start-up and on reload.
     pub fn validate(&self) -> Result<(), String> {
         let labels = self.metadata.labels.len();
         if labels < 2 {
@@ -162,8 +164,23 @@ impl Classifier {
                 self.regression.features()
             ));
         }
-        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+        if !self.temperature.is_finite() {
+            return Err(format!("temperature is {}", self.temperature));
+        }
+        if self.temperature <= 0.0 {
             return Err(format!("invalid temperature {}", self.temperature));
+        }
+        if let Some(what) = self.regression.first_non_finite() {
+            return Err(what);
+        }
+        if let Some((column, value)) = self.extractor.first_non_finite_idf() {
+            return Err(format!("vocabulary IDF weight {column} is {value}"));
+        }
+        if !self.metadata.l2_penalty.is_finite() {
+            return Err(format!("l2_penalty is {}", self.metadata.l2_penalty));
+        }
+        if let Some((name, value)) = self.metadata.metrics.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(format!("metric {name:?} is {value}"));
         }
         Ok(())
     }

@@ -8,6 +8,11 @@
 //!   checks the deadline again before it starts (see `admission`).
 //! - Message size: tonic's decoder answers OUT_OF_RANGE for a message over the limit; gRPC
 //!   specifies RESOURCE_EXHAUSTED. Only that exact answer is rewritten.
+//! - Undecodable requests: a request that is not valid protobuf for its message type (most
+//!   often binary, non-UTF-8 bytes in a string field) gets INTERNAL from tonic's prost codec.
+//!   The fault is the client's, and INTERNAL would read as a server bug (and page someone),
+//!   so that exact answer becomes INVALID_ARGUMENT; prost's message, which names the field,
+//!   is kept.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,6 +28,8 @@ use super::admission::parse_grpc_timeout;
 
 /// tonic's decoder-limit message as it appears in `grpc-message` (percent-encoded).
 const DECODER_LIMIT_MESSAGE: &str = "Error,%20decoded%20message%20length%20too%20large";
+/// prost's decode-error message as it appears in `grpc-message` (percent-encoded).
+const PROTOBUF_DECODE_MESSAGE: &str = "failed%20to%20decode%20Protobuf%20message";
 
 /// Layer that wraps a service with [`GrpcEdge`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,8 +43,8 @@ impl<S> Layer<S> for GrpcEdgeLayer {
     }
 }
 
-/// Answers expired requests with DEADLINE_EXCEEDED and over-size ones with
-/// RESOURCE_EXHAUSTED.
+/// Answers expired requests with DEADLINE_EXCEEDED, over-size ones with RESOURCE_EXHAUSTED
+/// and undecodable ones with INVALID_ARGUMENT.
 #[derive(Debug, Clone)]
 pub struct GrpcEdge<S> {
     inner: S,
@@ -105,15 +112,19 @@ where
     }
 }
 
+/// Rewrites tonic's codes for an over-size request (OUT_OF_RANGE → RESOURCE_EXHAUSTED) and
+/// an undecodable one (INTERNAL → INVALID_ARGUMENT), recognised by code and message.
 fn rewrite_limit_status(headers: &mut HeaderMap) {
-    let out_of_range = headers.get("grpc-status").is_some_and(|s| s == "11");
-    let limit_message = headers
+    let message = headers
         .get("grpc-message")
         .and_then(|m| m.to_str().ok())
-        .is_some_and(|m| m.starts_with(DECODER_LIMIT_MESSAGE));
-    if out_of_range && limit_message {
-        headers.insert("grpc-status", HeaderValue::from_static("8"));
-    }
+        .unwrap_or_default();
+    let rewritten = match headers.get("grpc-status").and_then(|s| s.to_str().ok()) {
+        Some("11") if message.starts_with(DECODER_LIMIT_MESSAGE) => "8",
+        Some("13") if message.starts_with(PROTOBUF_DECODE_MESSAGE) => "3",
+        _ => return,
+    };
+    headers.insert("grpc-status", HeaderValue::from_static(rewritten));
 }
 
 /// A response body whose trailers pass through [`rewrite_limit_status`].

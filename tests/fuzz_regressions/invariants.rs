@@ -281,7 +281,8 @@ pub fn envelope(payload: &[u8]) -> Vec<u8> {
 }
 
 /// Model bytes load or are refused with an error naming the file; what loads can be saved
-/// and loaded again; a classifier that passes validation classifies without panicking, and
+/// and loaded again; a classifier that passes validation classifies without panicking and
+/// with finite probabilities, and
 /// a loaded summarizer table summarizes without panicking.
 pub fn check_artifact(bytes: &[u8]) -> Result<(), ArtifactError> {
     let path = Path::new(FUZZ_PATH);
@@ -321,6 +322,11 @@ pub fn check_artifact(bytes: &[u8]) -> Result<(), ArtifactError> {
                         prediction.probabilities.len(),
                         labels,
                         "one probability per label"
+                    );
+                    assert!(
+                        prediction.probabilities.iter().all(|p| p.is_finite()),
+                        "a validated model answers finite probabilities: {:?}",
+                        prediction.probabilities
                     );
                     assert!(
                         prediction.explanation.len() <= explain,
