@@ -320,7 +320,7 @@ mod field {
 #[test]
 fn non_finite_numbers_in_a_model_file_are_refused_naming_file_and_field() {
     let f32_marker = Stored::F32(1234.5677);
-    let f64_marker = Stored::F64(1234.567_890_123);
+    let f64_marker = Stored::F64(1_234.567_890_123);
     let cases: Vec<(&str, Field, Stored, Stored, &str)> = vec![
         (
             "NaN temperature",
