@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod predictions;
 pub mod progress;
 mod report;
+pub mod selection;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,12 +17,7 @@ use std::time::Instant;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rustc_hash::FxHashMap;
 use thiserror::Error;
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::features::{FeatureError, FeatureExtractor, FeatureSettings, Scratch, TargetFeatures};
 use crate::model::artifact::{Artifact, ArtifactError};
@@ -36,6 +32,7 @@ pub use metrics::Evaluation;
 pub use predictions::{predict_examples, DetailedEvaluation, ExamplePrediction, ReliabilityBin};
 pub use progress::Progress;
 pub use report::render as render_evaluation;
+pub use selection::{Candidate, CvScore, SelectBy};
 
 /// Why training or evaluation failed.
 #[derive(Debug, Error)]
@@ -108,8 +105,12 @@ pub struct TrainOptions {
     pub l2_penalties: Vec<f64>,
     /// Number of cross-validation folds.
     pub folds: usize,
-    /// Weigh classes by inverse frequency.
-    pub balanced: bool,
+    /// Candidate class-weight powers: classes are weighted by (inverse frequency)^power, so
+    /// 0 = unweighted and 1 = balanced; more than one candidate (or L2 penalty) = chosen by
+    /// cross-validation together with the L2 penalty.
+    pub class_weight_powers: Vec<f64>,
+    /// Which cross-validation figure chooses the candidate.
+    pub select_by: SelectBy,
     /// How training was invoked (recorded in the model).
     pub command: String,
 }
@@ -121,10 +122,10 @@ pub struct TrainOutcome {
     pub path: PathBuf,
     /// Figures on the validation part (model fitted on the rest).
     pub validation: Option<Evaluation>,
-    /// Mean cross-validation score per candidate L2 penalty.
-    pub cross_validation: Vec<(f64, f64)>,
-    /// The L2 penalty used.
-    pub l2_penalty: f64,
+    /// Mean cross-validation figures per candidate (empty with a single candidate).
+    pub cross_validation: Vec<CvScore>,
+    /// The candidate used (L2 penalty and class-weight power).
+    pub chosen: Candidate,
     /// Calibration temperature fitted on the validation part.
     pub temperature: f32,
     /// Wall time of the whole run, in seconds.
@@ -156,31 +157,29 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         .iter()
         .map(|e| labels.iter().position(|l| *l == e.label).unwrap_or(0))
         .collect();
-    let (train_part, validation_part) = split_by_text(examples, options.validation, options.seed);
+    let (train_part, validation_part) =
+        selection::split_by_text(examples, options.validation, options.seed);
 
-    let cross_validation = if options.l2_penalties.len() > 1 {
-        cross_validate(options, &settings, examples, &targets, &labels, &train_part)?
+    let grid = selection::candidates(options);
+    let cross_validation = if grid.len() > 1 {
+        selection::cross_validate(options, &settings, examples, &targets, &labels, &train_part)?
     } else {
         Vec::new()
     };
-    let l2_penalty = cross_validation
+    let chosen = cross_validation
         .iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(options.l2_penalties[0], |(l2, _)| *l2);
+        .max_by(|a, b| {
+            a.criterion(options.select_by)
+                .total_cmp(&b.criterion(options.select_by))
+        })
+        .map_or(grid[0], |score| score.candidate);
+    let l2_penalty = chosen.l2;
 
     let (validation, temperature) = if validation_part.is_empty() {
         (None, 1.0)
     } else {
         let progress = spinner(format!("validating (L2 {l2_penalty:e})"));
-        let fitted = fit(
-            options,
-            &settings,
-            examples,
-            &targets,
-            &labels,
-            &train_part,
-            l2_penalty,
-        )?;
+        let fitted = fit(&settings, examples, &targets, &labels, &train_part, chosen)?;
         let logits = logits(&fitted.0, &fitted.1, examples, &validation_part);
         let truth: Vec<usize> = validation_part.iter().map(|i| targets[*i]).collect();
         let temperature = fit_temperature(&logits, &truth);
@@ -194,15 +193,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
 
     let progress = spinner(format!("fitting on all {} documents", examples.len()));
     let everything: Vec<usize> = (0..examples.len()).collect();
-    let (extractor, regression) = fit(
-        options,
-        &settings,
-        examples,
-        &targets,
-        &labels,
-        &everything,
-        l2_penalty,
-    )?;
+    let (extractor, regression) = fit(&settings, examples, &targets, &labels, &everything, chosen)?;
     progress.finish_and_clear();
 
     let mut metrics = std::collections::BTreeMap::new();
@@ -235,7 +226,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         path,
         validation,
         cross_validation,
-        l2_penalty,
+        chosen,
         temperature,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -265,7 +256,21 @@ fn validate_options(options: &TrainOptions) -> Result<(), TrainError> {
     if options.l2_penalties.is_empty() {
         return Err(TrainError::InvalidOption("no L2 penalty given".into()));
     }
-    if options.l2_penalties.len() > 1 && options.folds < 2 {
+    if options.class_weight_powers.is_empty() {
+        return Err(TrainError::InvalidOption(
+            "no class-weight power given".into(),
+        ));
+    }
+    if let Some(power) = options
+        .class_weight_powers
+        .iter()
+        .find(|p| !p.is_finite() || **p < 0.0)
+    {
+        return Err(TrainError::InvalidOption(format!(
+            "class-weight power must be a finite number >= 0, got {power}"
+        )));
+    }
+    if selection::candidates(options).len() > 1 && options.folds < 2 {
         return Err(TrainError::InvalidOption(format!(
             "cross-validation needs at least 2 folds, got {}",
             options.folds
@@ -282,131 +287,29 @@ fn label_set(examples: &[Example]) -> Vec<String> {
     labels
 }
 
-/// Splits example indices into (train, validation), keeping documents with identical text on
-/// the same side (FNC-1 pairs one body with many headlines).
-fn split_by_text(examples: &[Example], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let groups = groups_by_text(examples, seed);
-    let wanted = (fraction * examples.len() as f64).round() as usize;
-    let (mut train, mut validation) = (Vec::new(), Vec::new());
-    for group in groups {
-        if validation.len() < wanted {
-            validation.extend(group);
-        } else {
-            train.extend(group);
-        }
-    }
-    train.sort_unstable();
-    validation.sort_unstable();
-    (train, validation)
-}
-
-/// Example indices grouped by identical text, groups in seeded random order.
-fn groups_by_text(examples: &[Example], seed: u64) -> Vec<Vec<usize>> {
-    let mut by_text: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
-    for (i, e) in examples.iter().enumerate() {
-        by_text
-            .entry(xxh3_64(e.text.as_bytes()))
-            .or_default()
-            .push(i);
-    }
-    let mut groups: Vec<(u64, Vec<usize>)> = by_text.into_iter().collect();
-    groups.sort_unstable_by_key(|(key, _)| *key);
-    let mut groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, g)| g).collect();
-    groups.shuffle(&mut StdRng::seed_from_u64(seed));
-    groups
-}
-
-/// Mean validation score (official metric, else macro-F1) of each candidate L2 penalty over
-/// `folds` group-aware folds of the training part.
-fn cross_validate(
-    options: &TrainOptions,
-    settings: &FeatureSettings,
-    examples: &[Example],
-    targets: &[usize],
-    labels: &[String],
-    train_part: &[usize],
-) -> Result<Vec<(f64, f64)>, TrainError> {
-    let subset: Vec<Example> = train_part.iter().map(|i| examples[*i].clone()).collect();
-    let mut folds = vec![Vec::new(); options.folds];
-    for (g, group) in groups_by_text(&subset, options.seed ^ 0x5eed)
-        .into_iter()
-        .enumerate()
-    {
-        folds[g % options.folds].extend(group.into_iter().map(|i| train_part[i]));
-    }
-    let steps = (options.folds * options.l2_penalties.len()) as u64;
-    let progress = bar(steps, "cross-validation");
-    let mut totals = vec![0.0; options.l2_penalties.len()];
-    for (f, held_out) in folds.iter().enumerate() {
-        let fit_on: Vec<usize> = folds
-            .iter()
-            .enumerate()
-            .filter(|(g, _)| *g != f)
-            .flat_map(|(_, fold)| fold.iter().copied())
-            .collect();
-        let docs: Vec<_> = fit_on.iter().map(|i| examples[*i].document()).collect();
-        let extractor = FeatureExtractor::fit(settings.clone(), &docs)?;
-        let records = records(&extractor, examples, &fit_on);
-        let dataset = DatasetBase::new(
-            records,
-            Array1::from_iter(fit_on.iter().map(|i| targets[*i])),
-        );
-        let truth: Vec<usize> = held_out.iter().map(|i| targets[*i]).collect();
-        for (c, l2) in options.l2_penalties.iter().enumerate() {
-            let regression = params(options, labels, targets, &fit_on, *l2).fit(&dataset)?;
-            let probabilities =
-                probabilities(logits(&extractor, &regression, examples, held_out), 1.0);
-            let evaluation = Evaluation::compute(labels, &truth, &probabilities);
-            totals[c] += evaluation
-                .official
-                .map_or(evaluation.macro_f1 * 100.0, |o| o.value);
-            progress.inc(1);
-        }
-    }
-    progress.finish_and_clear();
-    Ok(options
-        .l2_penalties
-        .iter()
-        .zip(totals)
-        .map(|(l2, total)| (*l2, total / options.folds as f64))
-        .collect())
-}
-
 fn params(
-    options: &TrainOptions,
     labels: &[String],
     targets: &[usize],
     rows: &[usize],
-    l2: f64,
+    candidate: Candidate,
 ) -> SoftmaxRegressionParams {
-    let weights = options.balanced.then(|| {
-        let mut counts = vec![0usize; labels.len()];
-        rows.iter().for_each(|i| counts[targets[*i]] += 1);
-        let n = rows.len() as f64;
-        counts
-            .iter()
-            .map(|c| {
-                if *c == 0 {
-                    0.0
-                } else {
-                    n / (labels.len() as f64 * *c as f64)
-                }
-            })
-            .collect()
-    });
     SoftmaxRegressionParams::new(labels.len())
-        .l2_penalty(l2)
-        .class_weights(weights)
+        .l2_penalty(candidate.l2)
+        .class_weights(selection::class_weights(
+            labels.len(),
+            targets,
+            rows,
+            candidate.class_weight_power,
+        ))
 }
 
 fn fit(
-    options: &TrainOptions,
     settings: &FeatureSettings,
     examples: &[Example],
     targets: &[usize],
     labels: &[String],
     rows: &[usize],
-    l2: f64,
+    candidate: Candidate,
 ) -> Result<(FeatureExtractor, SoftmaxRegression), TrainError> {
     let docs: Vec<_> = rows.iter().map(|i| examples[*i].document()).collect();
     let extractor = FeatureExtractor::fit(settings.clone(), &docs)?;
@@ -414,7 +317,7 @@ fn fit(
         records(&extractor, examples, rows),
         Array1::from_iter(rows.iter().map(|i| targets[*i])),
     );
-    let regression = params(options, labels, targets, rows, l2).fit(&dataset)?;
+    let regression = params(labels, targets, rows, candidate).fit(&dataset)?;
     Ok((extractor, regression))
 }
 
