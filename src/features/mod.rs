@@ -6,6 +6,8 @@
 //! Only the 64-bit key of each n-gram is stored (not its text), which keeps model files
 //! small; the text is recovered from the request itself when an explanation is asked for.
 
+#[cfg(test)]
+mod equivalence;
 mod relation;
 mod vocabulary;
 
@@ -120,6 +122,8 @@ pub struct Scratch {
     term: String,
     padded: String,
     bounds: Vec<usize>,
+    /// Byte ranges of the words of the part being read (in `lowered`).
+    tokens: Vec<(usize, usize)>,
     columns: Vec<u32>,
 }
 
@@ -138,7 +142,7 @@ impl FeatureSettings {
     }
 
     /// Calls `sink` with every feature occurrence of `doc` (title then body).
-    fn for_each_term(&self, doc: &Document, scratch: &mut Scratch, sink: &mut dyn FnMut(Term)) {
+    fn for_each_term(&self, doc: &Document, scratch: &mut Scratch, mut sink: impl FnMut(Term)) {
         let target_seed = match (self.target_features, doc.target) {
             (TargetFeatures::PerTarget, Some(target)) if !text::is_blank(target) => {
                 Some(xxh3_64(text::normalize_target(target).as_bytes()))
@@ -193,28 +197,48 @@ impl FeatureSettings {
                 term,
                 padded,
                 bounds,
+                tokens,
                 ..
             } = &mut *scratch;
             text::lowercase_into(part, lowered);
-            let tokens: Vec<&str> = text::words(lowered).collect();
+            let lowered = lowered.as_str();
             let NgramRange { min, max } = self.word_ngrams;
+            if (min, max) == (1, 1) && self.char_ngrams.is_none() {
+                // Unigrams only (the topic models): each word is its own term, in order.
+                for word in text::words(lowered) {
+                    emit(xxh3_64_with_seed(word.as_bytes(), 1), word);
+                }
+                continue;
+            }
+            let base = lowered.as_ptr() as usize;
+            tokens.clear();
+            tokens.extend(text::words(lowered).map(|word| {
+                let start = word.as_ptr() as usize - base;
+                (start, start + word.len())
+            }));
+            let token = |(start, end): (usize, usize)| &lowered[start..end];
             for n in min..=max {
                 for window in tokens.windows(n) {
+                    if let [single] = window {
+                        let word = token(*single);
+                        emit(xxh3_64_with_seed(word.as_bytes(), 1), word);
+                        continue;
+                    }
                     term.clear();
-                    for (i, token) in window.iter().enumerate() {
+                    for (i, range) in window.iter().enumerate() {
                         if i > 0 {
                             term.push(' ');
                         }
-                        term.push_str(token);
+                        term.push_str(token(*range));
                     }
                     emit(xxh3_64_with_seed(term.as_bytes(), n as u64), term);
                 }
             }
             if let Some(NgramRange { min, max }) = self.char_ngrams {
-                for token in &tokens {
+                for range in tokens.iter() {
                     padded.clear();
                     padded.push(' ');
-                    padded.push_str(token);
+                    padded.push_str(token(*range));
                     padded.push(' ');
                     bounds.clear();
                     bounds.extend(padded.char_indices().map(|(i, _)| i));
@@ -234,7 +258,7 @@ impl FeatureSettings {
     /// The distinct feature keys of `doc`, each once, appended to `keys`.
     pub fn distinct_keys(&self, doc: &Document, scratch: &mut Scratch, keys: &mut Vec<u64>) {
         let start = keys.len();
-        self.for_each_term(doc, scratch, &mut |term| keys.push(term.key));
+        self.for_each_term(doc, scratch, |term| keys.push(term.key));
         keys[start..].sort_unstable();
         let mut write = start;
         for read in start..keys.len() {
@@ -298,7 +322,7 @@ impl FeatureExtractor {
         let mut columns = std::mem::take(&mut scratch.columns);
         columns.clear();
         let mut valued = Vec::new();
-        self.settings.for_each_term(doc, scratch, &mut |term| {
+        self.settings.for_each_term(doc, scratch, |term| {
             if let Some(column) = self.vocabulary.column(term.key) {
                 match term.value {
                     None => columns.push(column),
@@ -321,7 +345,7 @@ impl FeatureExtractor {
         let mut columns = Vec::new();
         let mut valued = Vec::new();
         let mut terms = FxHashMap::default();
-        self.settings.for_each_term(doc, scratch, &mut |term| {
+        self.settings.for_each_term(doc, scratch, |term| {
             if let Some(column) = self.vocabulary.column(term.key) {
                 match term.value {
                     None => columns.push(column),
