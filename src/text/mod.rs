@@ -42,10 +42,13 @@ pub fn lowercase_into(text: &str, out: &mut String) {
     out.reserve(text.len());
     let mut rest = text;
     loop {
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
+        let ascii = if rest.is_ascii() {
+            rest.len()
+        } else {
+            rest.bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len())
+        };
         let start = out.len();
         out.push_str(&rest[..ascii]);
         out[start..].make_ascii_lowercase();
@@ -109,7 +112,13 @@ impl<'a> Iterator for Words<'a> {
                 self.current = Run::Done;
                 return None;
             }
-            let Some(offset) = bytes[cursor..].iter().position(|b| !b.is_ascii()) else {
+            let rest = &bytes[cursor..];
+            let non_ascii = if rest.is_ascii() {
+                None
+            } else {
+                rest.iter().position(|b| !b.is_ascii())
+            };
+            let Some(offset) = non_ascii else {
                 self.position = bytes.len();
                 self.current = Run::Ascii(AsciiWords::new(&self.text[cursor..]));
                 continue;
@@ -144,7 +153,6 @@ impl<'a> Iterator for Words<'a> {
 
 /// Byte classes of ASCII for [`AsciiWords`] (zero for every other byte).
 const WORD: u8 = 1; // letter, digit or `_`
-const ALNUM: u8 = 2; // letter or digit
 const LETTER: u8 = 4;
 const DIGIT: u8 = 8;
 const MID_LETTER: u8 = 16; // `:` `.` `'` join two letters (WB6/7)
@@ -156,9 +164,9 @@ const CLASSES: [u8; 256] = {
     while b < 128 {
         let c = b as u8;
         classes[b] = if c.is_ascii_alphabetic() {
-            WORD | ALNUM | LETTER
+            WORD | LETTER
         } else if c.is_ascii_digit() {
-            WORD | ALNUM | DIGIT
+            WORD | DIGIT
         } else {
             match c {
                 b'_' => WORD,
@@ -192,38 +200,37 @@ impl<'a> Iterator for AsciiWords<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
-        let class = |i: usize| CLASSES[usize::from(bytes[i])];
-        let mut position = self.position;
+        let class = |b: &u8| CLASSES[usize::from(*b)];
         loop {
-            while position < bytes.len() && class(position) & WORD == 0 {
-                position += 1;
-            }
-            if position == bytes.len() {
-                self.position = position;
+            let rest = &bytes[self.position..];
+            let Some(skipped) = rest.iter().position(|b| class(b) & WORD != 0) else {
+                self.position = bytes.len();
                 return None;
-            }
-            let start = position;
-            let mut seen = 0;
+            };
+            let start = self.position + skipped;
+            let mut end = start + 1;
             loop {
-                while position < bytes.len() && class(position) & WORD != 0 {
-                    seen |= class(position);
-                    position += 1;
-                }
-                if position + 1 >= bytes.len() {
+                end += bytes[end..]
+                    .iter()
+                    .position(|b| class(b) & WORD == 0)
+                    .unwrap_or(bytes.len() - end);
+                let (Some(here), Some(after)) = (bytes.get(end), bytes.get(end + 1)) else {
                     break;
-                }
-                let (before, here, after) =
-                    (class(position - 1), class(position), class(position + 1));
+                };
+                let (before, here, after) = (class(&bytes[end - 1]), class(here), class(after));
                 let joins = (before & after & LETTER != 0 && here & MID_LETTER != 0)
                     || (before & after & DIGIT != 0 && here & MID_NUMBER != 0);
                 if !joins {
                     break;
                 }
-                position += 1;
+                end += 2;
             }
-            if seen & ALNUM != 0 {
-                self.position = position;
-                return Some(&self.text[start..position]);
+            self.position = end;
+            // Joiners only sit between letters or digits, so a segment without a letter or
+            // digit is all `_`.
+            let word = &self.text[start..end];
+            if word.bytes().any(|b| b != b'_') {
+                return Some(word);
             }
         }
     }
