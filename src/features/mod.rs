@@ -6,7 +6,10 @@
 //! Only the 64-bit key of each n-gram is stored (not its text), which keeps model files
 //! small; the text is recovered from the request itself when an explanation is asked for.
 
+#[cfg(test)]
+mod equivalence;
 mod relation;
+mod sort;
 mod vocabulary;
 
 use rustc_hash::FxHashMap;
@@ -15,6 +18,7 @@ use thiserror::Error;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::text::{self, Document};
+use sort::radix_sort;
 pub use vocabulary::Vocabulary;
 
 /// Inclusive range of n-gram lengths.
@@ -120,7 +124,11 @@ pub struct Scratch {
     term: String,
     padded: String,
     bounds: Vec<usize>,
+    /// Byte ranges of the words of the part being read (in `lowered`).
+    tokens: Vec<(usize, usize)>,
     columns: Vec<u32>,
+    /// The other buffer of the radix sort of `columns`.
+    spare: Vec<u32>,
 }
 
 impl FeatureSettings {
@@ -138,7 +146,7 @@ impl FeatureSettings {
     }
 
     /// Calls `sink` with every feature occurrence of `doc` (title then body).
-    fn for_each_term(&self, doc: &Document, scratch: &mut Scratch, sink: &mut dyn FnMut(Term)) {
+    fn for_each_term(&self, doc: &Document, scratch: &mut Scratch, mut sink: impl FnMut(Term)) {
         let target_seed = match (self.target_features, doc.target) {
             (TargetFeatures::PerTarget, Some(target)) if !text::is_blank(target) => {
                 Some(xxh3_64(text::normalize_target(target).as_bytes()))
@@ -193,28 +201,48 @@ impl FeatureSettings {
                 term,
                 padded,
                 bounds,
+                tokens,
                 ..
             } = &mut *scratch;
             text::lowercase_into(part, lowered);
-            let tokens: Vec<&str> = text::words(lowered).collect();
+            let lowered = lowered.as_str();
             let NgramRange { min, max } = self.word_ngrams;
+            if (min, max) == (1, 1) && self.char_ngrams.is_none() {
+                // Unigrams only (the topic models): each word is its own term, in order.
+                for word in text::words(lowered) {
+                    emit(xxh3_64_with_seed(word.as_bytes(), 1), word);
+                }
+                continue;
+            }
+            let base = lowered.as_ptr() as usize;
+            tokens.clear();
+            tokens.extend(text::words(lowered).map(|word| {
+                let start = word.as_ptr() as usize - base;
+                (start, start + word.len())
+            }));
+            let token = |(start, end): (usize, usize)| &lowered[start..end];
             for n in min..=max {
                 for window in tokens.windows(n) {
+                    if let [single] = window {
+                        let word = token(*single);
+                        emit(xxh3_64_with_seed(word.as_bytes(), 1), word);
+                        continue;
+                    }
                     term.clear();
-                    for (i, token) in window.iter().enumerate() {
+                    for (i, range) in window.iter().enumerate() {
                         if i > 0 {
                             term.push(' ');
                         }
-                        term.push_str(token);
+                        term.push_str(token(*range));
                     }
                     emit(xxh3_64_with_seed(term.as_bytes(), n as u64), term);
                 }
             }
             if let Some(NgramRange { min, max }) = self.char_ngrams {
-                for token in &tokens {
+                for range in tokens.iter() {
                     padded.clear();
                     padded.push(' ');
-                    padded.push_str(token);
+                    padded.push_str(token(*range));
                     padded.push(' ');
                     bounds.clear();
                     bounds.extend(padded.char_indices().map(|(i, _)| i));
@@ -234,7 +262,7 @@ impl FeatureSettings {
     /// The distinct feature keys of `doc`, each once, appended to `keys`.
     pub fn distinct_keys(&self, doc: &Document, scratch: &mut Scratch, keys: &mut Vec<u64>) {
         let start = keys.len();
-        self.for_each_term(doc, scratch, &mut |term| keys.push(term.key));
+        self.for_each_term(doc, scratch, |term| keys.push(term.key));
         keys[start..].sort_unstable();
         let mut write = start;
         for read in start..keys.len() {
@@ -304,7 +332,7 @@ impl FeatureExtractor {
         let mut columns = std::mem::take(&mut scratch.columns);
         columns.clear();
         let mut valued = Vec::new();
-        self.settings.for_each_term(doc, scratch, &mut |term| {
+        self.settings.for_each_term(doc, scratch, |term| {
             if let Some(column) = self.vocabulary.column(term.key) {
                 match term.value {
                     None => columns.push(column),
@@ -312,7 +340,8 @@ impl FeatureExtractor {
                 }
             }
         });
-        let vector = self.weigh(&mut columns, valued);
+        radix_sort(&mut columns, &mut scratch.spare, self.dimension());
+        let vector = self.weigh(&columns, valued);
         scratch.columns = columns;
         vector
     }
@@ -327,7 +356,7 @@ impl FeatureExtractor {
         let mut columns = Vec::new();
         let mut valued = Vec::new();
         let mut terms = FxHashMap::default();
-        self.settings.for_each_term(doc, scratch, &mut |term| {
+        self.settings.for_each_term(doc, scratch, |term| {
             if let Some(column) = self.vocabulary.column(term.key) {
                 match term.value {
                     None => columns.push(column),
@@ -342,13 +371,13 @@ impl FeatureExtractor {
                 });
             }
         });
-        (self.weigh(&mut columns, valued), terms)
+        columns.sort_unstable();
+        (self.weigh(&columns, valued), terms)
     }
 
-    /// Turns column occurrences into a normalised TF-IDF vector and adds the valued
+    /// Turns column occurrences (sorted) into a normalised TF-IDF vector and adds the valued
     /// (relation) features as they are.
-    fn weigh(&self, columns: &mut [u32], valued: Vec<(u32, f32)>) -> SparseVector {
-        columns.sort_unstable();
+    fn weigh(&self, columns: &[u32], valued: Vec<(u32, f32)>) -> SparseVector {
         let mut vector = SparseVector {
             indices: Vec::with_capacity(columns.len()),
             values: Vec::with_capacity(columns.len()),

@@ -218,9 +218,14 @@ impl SoftmaxRegression {
     /// Class scores (logits) of one sparse row, written to `out`.
     pub fn logits_into(&self, indices: &[u32], values: &[f32], out: &mut [f32]) {
         out.copy_from_slice(self.bias.as_slice().unwrap_or(&[]));
+        // Rows as plain slices of the (row-major) weights: no view or stride per feature.
+        let weights = self.weights.as_standard_layout();
+        let (Some(weights), classes) = (weights.as_slice(), weights.ncols()) else {
+            return;
+        };
         for (feature, value) in indices.iter().zip(values) {
-            let row = self.weights.row(*feature as usize);
-            for (o, w) in out.iter_mut().zip(row.iter()) {
+            let start = *feature as usize * classes;
+            for (o, w) in out.iter_mut().zip(&weights[start..start + classes]) {
                 *o += value * w;
             }
         }

@@ -153,18 +153,24 @@ impl DocumentService {
 /// so the exact per-character check runs only on suspicious text). Controls are U+0000–001F,
 /// U+007F and U+0080–009F (0xC2 0x80–0x9F in UTF-8); U+0009–000D and U+0085 are whitespace.
 fn may_hold_control(value: &str) -> bool {
+    const BLOCK: usize = 64;
     let bytes = value.as_bytes();
-    // A branch-free pass (it vectorises) settles clean ASCII and most UTF-8 text at once.
-    let suspicious = bytes.iter().fold(false, |seen, b| {
-        seen | (*b < 0x20 && !(0x09..=0x0d).contains(b)) | (*b == 0x7f) | (*b == 0xc2)
-    });
-    suspicious
-        && bytes.iter().enumerate().any(|(i, b)| match b {
-            0x09..=0x0d => false,
-            0x00..=0x1f | 0x7f => true,
-            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
-            _ => false,
-        })
+    let flag =
+        |b: u8| u8::from((b < 0x20) & !(0x09..=0x0d).contains(&b) | (b == 0x7f) | (b == 0xc2));
+    // A branch-free pass per block (it vectorises) clears clean blocks at once; only a
+    // block with a suspicious byte (e.g. 0xC2 of "£") is looked at byte by byte.
+    bytes.chunks(BLOCK).enumerate().any(|(block, chunk)| {
+        chunk.iter().fold(0u8, |seen, b| seen | flag(*b)) != 0
+            && chunk.iter().enumerate().any(|(i, b)| match b {
+                0x09..=0x0d => false,
+                0x00..=0x1f | 0x7f => true,
+                0xc2 => matches!(
+                    bytes.get(block * BLOCK + i + 1),
+                    Some(0x80..=0x84 | 0x86..=0x9f)
+                ),
+                _ => false,
+            })
+    })
 }
 
 /// Number of terms returned when an explanation is asked for.

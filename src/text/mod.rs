@@ -34,15 +34,30 @@ pub fn is_blank(text: &str) -> bool {
 }
 
 /// Lower-cases `text` into `out` (cleared first), so one buffer serves many documents.
+///
+/// Runs of ASCII are copied and lower-cased in bulk; other characters go through
+/// `char::to_lowercase` one at a time.
 pub fn lowercase_into(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
+    let mut rest = text;
+    loop {
+        let ascii = if rest.is_ascii() {
+            rest.len()
         } else {
-            out.extend(c.to_lowercase());
-        }
+            rest.bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len())
+        };
+        let start = out.len();
+        out.push_str(&rest[..ascii]);
+        out[start..].make_ascii_lowercase();
+        let mut chars = rest[ascii..].chars();
+        let Some(c) = chars.next() else {
+            return;
+        };
+        out.extend(c.to_lowercase());
+        rest = chars.as_str();
     }
 }
 
@@ -50,9 +65,11 @@ pub fn lowercase_into(text: &str, out: &mut String) {
 /// and whitespace are dropped, numbers such as "3.2" and "1,000" stay whole.
 ///
 /// Exactly `unicode_words()` with each word trimmed, faster: UAX #29 always breaks at ASCII
-/// whitespace, so the text is cut there and runs of pure ASCII (most of a news article) are
-/// segmented by [`AsciiWords`]; a run with any other character goes to `unicode_words()`
-/// together with the whitespace before it (a combining mark attaches to a preceding space).
+/// whitespace, so the text is cut there into runs. A run with a non-ASCII character goes to
+/// `unicode_words()` together with the whitespace before it (a combining mark attaches to a
+/// preceding space); everything between such runs is pure ASCII and is segmented in one pass
+/// by [`AsciiWords`] (ASCII whitespace never joins a word, so run boundaries need no
+/// special case there).
 ///
 /// Trimmed because that space then belongs to the mark's segment (rule WB4), which counts as
 /// a word when the mark is alphabetic: `unicode_words()` yields " \u{619}".
@@ -89,90 +106,133 @@ impl<'a> Iterator for Words<'a> {
             if word.is_some() {
                 return word;
             }
-            // ASCII whitespace bytes never occur inside a multi-byte character, so every
-            // index below is a character boundary.
             let bytes = self.text.as_bytes();
-            let space = self.position;
-            let mut start = space;
-            while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-                start += 1;
-            }
-            if start == bytes.len() {
-                self.position = start;
+            let cursor = self.position;
+            if cursor == bytes.len() {
                 self.current = Run::Done;
                 return None;
             }
-            let mut end = start;
-            let mut ascii = true;
-            while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
-                ascii &= bytes[end].is_ascii();
-                end += 1;
-            }
-            self.position = end;
-            self.current = if ascii {
-                Run::Ascii(AsciiWords {
-                    run: &self.text[start..end],
-                    position: 0,
-                })
+            let rest = &bytes[cursor..];
+            let non_ascii = if rest.is_ascii() {
+                None
             } else {
-                Run::Unicode(self.text[space..end].unicode_words())
+                rest.iter().position(|b| !b.is_ascii())
             };
+            let Some(offset) = non_ascii else {
+                self.position = bytes.len();
+                self.current = Run::Ascii(AsciiWords::new(&self.text[cursor..]));
+                continue;
+            };
+            // The run holding the non-ASCII byte, and the whitespace before it. ASCII
+            // whitespace bytes never occur inside a multi-byte character, so every index
+            // below is a character boundary.
+            let found = cursor + offset;
+            let run_start = bytes[cursor..found]
+                .iter()
+                .rposition(u8::is_ascii_whitespace)
+                .map_or(cursor, |i| cursor + i + 1);
+            let space = bytes[cursor..run_start]
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(cursor, |i| cursor + i + 1);
+            if space > cursor {
+                // Pure ASCII before the run: segment it first, come back for the run.
+                self.position = space;
+                self.current = Run::Ascii(AsciiWords::new(&self.text[cursor..space]));
+                continue;
+            }
+            let end = bytes[found..]
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .map_or(bytes.len(), |i| found + i);
+            self.position = end;
+            self.current = Run::Unicode(self.text[cursor..end].unicode_words());
         }
     }
 }
 
-/// UAX #29 words of ASCII text without whitespace: letters, digits and `_` join; `:` `.`
-/// `'` join two letters (WB6/7); `.` `'` `,` `;` join two digits (WB11/12); segments
-/// without a letter or digit are dropped, as `unicode_words()` does.
+/// Byte classes of ASCII for [`AsciiWords`] (zero for every other byte).
+const WORD: u8 = 1; // letter, digit or `_`
+const LETTER: u8 = 4;
+const DIGIT: u8 = 8;
+const MID_LETTER: u8 = 16; // `:` `.` `'` join two letters (WB6/7)
+const MID_NUMBER: u8 = 32; // `.` `'` `,` `;` join two digits (WB11/12)
+
+const CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        classes[b] = if c.is_ascii_alphabetic() {
+            WORD | LETTER
+        } else if c.is_ascii_digit() {
+            WORD | DIGIT
+        } else {
+            match c {
+                b'_' => WORD,
+                b':' => MID_LETTER,
+                b'.' | b'\'' => MID_LETTER | MID_NUMBER,
+                b',' | b';' => MID_NUMBER,
+                _ => 0,
+            }
+        };
+        b += 1;
+    }
+    classes
+};
+
+/// UAX #29 words of pure ASCII text: letters, digits and `_` join; `:` `.` `'` join two
+/// letters (WB6/7); `.` `'` `,` `;` join two digits (WB11/12); segments without a letter or
+/// digit are dropped, as `unicode_words()` does; every other byte breaks.
 struct AsciiWords<'a> {
-    run: &'a str,
+    text: &'a str,
     position: usize,
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+impl<'a> AsciiWords<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, position: 0 }
+    }
 }
 
 impl<'a> Iterator for AsciiWords<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let bytes = self.run.as_bytes();
-        while self.position < bytes.len() {
-            let start = self.position;
-            if !is_word_byte(bytes[start]) {
-                self.position += 1;
-                continue;
-            }
+        let bytes = self.text.as_bytes();
+        let class = |b: &u8| CLASSES[usize::from(*b)];
+        loop {
+            let rest = &bytes[self.position..];
+            let Some(skipped) = rest.iter().position(|b| class(b) & WORD != 0) else {
+                self.position = bytes.len();
+                return None;
+            };
+            let start = self.position + skipped;
             let mut end = start + 1;
-            let mut alphanumeric = bytes[start] != b'_';
-            while end < bytes.len() {
-                let (before, here) = (bytes[end - 1], bytes[end]);
-                if is_word_byte(here) {
-                    alphanumeric |= here != b'_';
-                    end += 1;
-                    continue;
-                }
-                let Some(&after) = bytes.get(end + 1) else {
+            loop {
+                end += bytes[end..]
+                    .iter()
+                    .position(|b| class(b) & WORD == 0)
+                    .unwrap_or(bytes.len() - end);
+                let (Some(here), Some(after)) = (bytes.get(end), bytes.get(end + 1)) else {
                     break;
                 };
-                let letters = before.is_ascii_alphabetic()
-                    && after.is_ascii_alphabetic()
-                    && matches!(here, b':' | b'.' | b'\'');
-                let digits = before.is_ascii_digit()
-                    && after.is_ascii_digit()
-                    && matches!(here, b',' | b';' | b'.' | b'\'');
-                if !(letters || digits) {
+                let (before, here, after) = (class(&bytes[end - 1]), class(here), class(after));
+                let joins = (before & after & LETTER != 0 && here & MID_LETTER != 0)
+                    || (before & after & DIGIT != 0 && here & MID_NUMBER != 0);
+                if !joins {
                     break;
                 }
                 end += 2;
             }
             self.position = end;
-            if alphanumeric {
-                return Some(&self.run[start..end]);
+            // Joiners only sit between letters or digits, so a segment without a letter or
+            // digit is all `_`.
+            let word = &self.text[start..end];
+            if word.bytes().any(|b| b != b'_') {
+                return Some(word);
             }
         }
-        None
     }
 }
 
