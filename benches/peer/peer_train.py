@@ -127,7 +127,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=os.path.join("..", "shared", "data"))
     ap.add_argument("--corpora", nargs="*", default=list(CORPORA))
-    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--ft-epoch", type=int, default=25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-fasttext", action="store_true")
