@@ -30,6 +30,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+/// A fitted dense estimator's prediction function.
+type DensePredictor = Box<dyn Fn(&Array2<f64>) -> Array1<usize>>;
+
 /// Test rows densified at once when predicting with a dense estimator.
 const PREDICT_CHUNK: usize = 1000;
 
@@ -173,7 +176,7 @@ fn run() -> Result<(), String> {
         let dataset = DatasetBase::new(dense(&vectors, dimension), targets);
         let densify_seconds = started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let predict: Box<dyn Fn(&Array2<f64>) -> Array1<usize>> = match estimator.as_str() {
+        let predict: DensePredictor = match estimator.as_str() {
             "logistic" => {
                 let model = MultiLogisticRegression::default()
                     .alpha(l2 * n as f64)
