@@ -45,7 +45,7 @@ def ours(binary, corpus):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docclass", default="target/release/docclass")
-    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--skip-fasttext", action="store_true")
     ap.add_argument("corpora", nargs="*", default=list(OURS))
     a = ap.parse_args()

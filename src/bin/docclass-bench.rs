@@ -1,5 +1,6 @@
 //! `docclass-bench`: the load generator (`run`), the no-op Echo server it measures the gRPC
-//! limit with (`echo-server`), and a start-up probe (`wait-serving`). Argument parsing and
+//! limit with (`echo-server`), a start-up probe (`wait-serving`) and the evaluation figures of
+//! a labeled split as the server answers them (`served-figures`). Argument parsing and
 //! reporting only; the work is in `docclass::loadgen`.
 
 use std::io::Write;
@@ -11,6 +12,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use docclass::loadgen::{self, LoadConfig, Memory, Rpc};
+use docclass::model::Task;
+use docclass::pb::document_service_client::DocumentServiceClient;
 use docclass::service::ServerConfig;
 
 /// Benchmarks for docclass over gRPC, on loopback.
@@ -29,6 +32,31 @@ enum Command {
     EchoServer(EchoArgs),
     /// Wait until the server at --addr reports SERVING; print how long that took (ms).
     WaitServing(WaitArgs),
+    /// Classify a labeled split through a running server (ClassifyStream) and print the
+    /// figures as JSON, in the format of `docclass evaluate --json`.
+    ServedFigures(FiguresArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TaskArg {
+    Topic,
+    Stance,
+}
+
+#[derive(Args)]
+struct FiguresArgs {
+    /// Server address.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    addr: SocketAddr,
+    /// Served model to ask (e.g. fnc1).
+    #[arg(long)]
+    model: String,
+    /// The model's task.
+    #[arg(long, value_enum)]
+    task: TaskArg,
+    /// Labeled data: .jsonl, .jsonl.gz or .csv, as for `docclass evaluate`.
+    #[arg(long)]
+    data: PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -147,7 +175,33 @@ fn main() -> Result<()> {
             println!("{:.1}", waited.as_secs_f64() * 1000.0);
             Ok(())
         }
+        Command::ServedFigures(args) => served_figures(args),
     }
+}
+
+fn served_figures(args: FiguresArgs) -> Result<()> {
+    let task = match args.task {
+        TaskArg::Topic => Task::Topic,
+        TaskArg::Stance => Task::Stance,
+    };
+    let examples = docclass::train::data::load(&args.data, task)
+        .with_context(|| format!("reading {}", args.data.display()))?
+        .examples;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let evaluation = runtime.block_on(async {
+        let mut client = DocumentServiceClient::connect(format!("http://{}", args.addr))
+            .await
+            .with_context(|| format!("connecting to {}", args.addr))?;
+        loadgen::figures::served_evaluation(&mut client, &args.model, task, &examples)
+            .await
+            .context("served figures")
+    })?;
+    println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<()> {

@@ -9,6 +9,7 @@
 //! point at other people's machines.
 
 pub mod echo;
+pub mod figures;
 pub mod payload;
 pub mod stats;
 mod worker;
