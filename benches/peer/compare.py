@@ -16,7 +16,7 @@ DATA = os.path.join("..", "shared", "data")
 # corpus -> (our training arguments, test file); keep in sync with the README table.
 OURS = {
     "bbc": (["--task", "topic", "--data", f"{DATA}/bbc/train.jsonl", "--name", "bbc",
-             "--word-ngrams", "1-1", "--min-df", "1", "--l2", "1e-6,3e-6,1e-5"],
+             "--word-ngrams", "1-1", "--min-df", "5", "--l2", "3e-6,1e-5,3e-5"],
             f"{DATA}/bbc/test.jsonl"),
     "semeval2016-stance": (["--task", "stance", "--data", f"{DATA}/semeval2016-stance/train.jsonl",
                             "--name", "semeval2016", "--word-ngrams", "1-3", "--char-ngrams", "2-5", "--balanced"],
