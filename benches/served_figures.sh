@@ -13,15 +13,7 @@ cd "$(dirname "$0")/.."
 MODEL=${1:-fnc1}
 TASK=${2:-stance}
 DATA=${3:-../shared/data/fnc1/test.jsonl.gz}
-cargo build --release --quiet --bins
-work=$(mktemp -d)
-target/release/docclass serve --addr 127.0.0.1:0 --models models >"$work/log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do grep -q "addr=" "$work/log" && break; sleep 0.1; done
-addr=$(grep -o 'addr=[0-9.:]*' "$work/log" | head -1 | cut -d= -f2)
-[[ -n "$addr" ]] || { echo "server did not start:"; cat "$work/log"; exit 1; }
-target/release/docclass-bench wait-serving --addr "$addr" >/dev/null
+source benches/start_server.sh
 
 started=$(date +%s.%N)
 target/release/docclass-bench served-figures --addr "$addr" --model "$MODEL" --task "$TASK" \

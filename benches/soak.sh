@@ -10,26 +10,19 @@ cd "$(dirname "$0")/.."
 REQUESTS=20000
 [[ "${1:-}" == "--full" ]] && REQUESTS=1000000
 CONCURRENCY=64
-cargo build --release --quiet --bins
-log=$(mktemp)
-target/release/docclass serve --addr 127.0.0.1:0 --models models >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$log" "$log.json"' EXIT
-for _ in $(seq 100); do grep -q "addr=" "$log" && break; sleep 0.1; done
-addr=$(grep -o 'addr=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
-[[ -n "$addr" ]] || { echo "server did not start:"; cat "$log"; exit 1; }
+source benches/start_server.sh
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 
 bench() {
     target/release/docclass-bench run --addr "$addr" --rpc classify --size 3k \
         --concurrency "$CONCURRENCY" --connections 8 --requests "$1" --duration 3600s \
-        --warmup 1s --server-pid "$server" --json "$log.json" --label "$2"
+        --warmup 1s --server-pid "$server" --json "$work/figures.json" --label "$2"
 }
 bench $((REQUESTS / 10)) warmup
 after_warmup=$(rss)
 bench "$REQUESTS" soak
 at_end=$(rss)
-errors=$(python3 -c 'import json,sys; print(sum(json.loads(l)["errors"] for l in open(sys.argv[1])))' "$log.json")
+errors=$(python3 -c 'import json,sys; print(sum(json.loads(l)["errors"] for l in open(sys.argv[1])))' "$work/figures.json")
 echo "soak: $REQUESTS Classify requests (3 KB) at concurrency $CONCURRENCY: $errors errors;" \
      "RSS after warm-up ${after_warmup} KiB, at the end ${at_end} KiB"
 limit=$(( after_warmup * 12 / 10 + 4096 ))
