@@ -387,7 +387,7 @@ impl FeatureExtractor {
             let column = columns[i];
             let run = columns[i..].iter().take_while(|c| **c == column).count();
             let tf = if self.settings.sublinear_tf {
-                1.0 + (run as f32).ln()
+                sublinear_tf(run)
             } else {
                 run as f32
             };
@@ -417,9 +417,28 @@ impl FeatureExtractor {
     }
 }
 
+/// `1 + ln(count)`, from a table for the small counts that make up nearly every term.
+fn sublinear_tf(count: usize) -> f32 {
+    const TABULATED: usize = 64;
+    static TABLE: std::sync::LazyLock<[f32; TABULATED]> = std::sync::LazyLock::new(|| {
+        std::array::from_fn(|count| 1.0 + (count as f32).ln())
+    });
+    match TABLE.get(count) {
+        Some(tf) => *tf,
+        None => 1.0 + (count as f32).ln(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sublinear_tf_table_matches_the_formula() {
+        for count in 1..200 {
+            assert_eq!(sublinear_tf(count), 1.0 + (count as f32).ln(), "{count}");
+        }
+    }
 
     fn docs() -> Vec<Document<'static>> {
         ["the cat sat", "the dog sat", "a cat and a dog"]

@@ -4,22 +4,21 @@
 //! linfa's own logistic regression and naive Bayes take dense `Array2` records: documents ×
 //! vocabulary as a dense matrix is gigabytes for the corpora we train on (see README), so this
 //! estimator keeps the records in compressed sparse rows and optimises the L2-regularised
-//! cross-entropy with argmin's L-BFGS (the optimiser linfa-logistic itself uses).
+//! cross-entropy ([`super::objective`]) with argmin's L-BFGS (the optimiser linfa-logistic
+//! itself uses).
 
-use std::sync::Mutex;
-
-use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::core::{Executor, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use linfa::dataset::{DatasetBase, Records};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::ParamGuard;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sprs::{CsMat, CsVecView};
 use thiserror::Error;
 
+use super::objective::Objective;
 use crate::features::SparseVector;
 
 /// Documents as sparse feature rows (CSR), usable as linfa records.
@@ -44,6 +43,11 @@ impl SparseRecords {
         Self {
             matrix: CsMat::new((rows.len(), features), indptr, indices, data),
         }
+    }
+
+    /// The compressed-sparse-row matrix.
+    pub fn matrix(&self) -> &CsMat<f32> {
+        &self.matrix
     }
 
     /// Row `i` as a sparse vector view.
@@ -126,7 +130,7 @@ impl SoftmaxRegressionParams {
             classes,
             l2_penalty: 1e-4,
             max_iterations: 300,
-            gradient_tolerance: 1e-5,
+            gradient_tolerance: 1e-4,
             class_weights: None,
         })
     }
@@ -324,16 +328,14 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
             .map(|t| self.class_weights.as_ref().map_or(1.0, |w| w[*t]))
             .collect();
         let features = dataset.records.nfeatures();
-        let objective = Objective {
-            records: &dataset.records,
-            targets: dataset.targets.as_slice().unwrap_or(&[]),
-            total_weight: sample_weights.iter().sum(),
+        let objective = Objective::new(
+            &dataset.records,
+            dataset.targets.as_slice().unwrap_or(&[]),
             sample_weights,
-            classes: self.classes,
-            l2_penalty: self.l2_penalty,
-            cache: Mutex::new(None),
-        };
-        let initial = Array1::<f64>::zeros((features + 1) * self.classes);
+            self.classes,
+            self.l2_penalty,
+        );
+        let initial = Array1::<f64>::zeros(objective.parameters());
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
             .with_tolerance_grad(self.gradient_tolerance)
             .and_then(|s| s.with_tolerance_cost(1e-10))
@@ -342,6 +344,15 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
             .configure(|state| state.param(initial).max_iters(self.max_iterations))
             .run()
             .map_err(|e| EstimatorError::Optimizer(e.to_string()))?;
+        let state = result.state();
+        tracing::debug!(
+            iterations = state.get_iter(),
+            evaluations = ?state.get_func_counts(),
+            loss = state.get_best_cost(),
+            gradient_norm = state.get_gradient().map(|g| g.dot(g).sqrt()),
+            termination = %state.get_termination_status(),
+            "softmax regression fitted"
+        );
         let theta = result
             .state()
             .get_best_param()
@@ -355,124 +366,6 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
             weights: all.slice(ndarray::s![..features, ..]).to_owned(),
             bias: all.row(features).to_owned(),
         })
-    }
-}
-
-/// A parameter vector with its loss and gradient.
-type Evaluated = (Array1<f64>, f64, Array1<f64>);
-
-/// Weighted mean cross-entropy + λ/2 ‖W‖² over parameters θ = [W (features × classes); b].
-struct Objective<'a> {
-    records: &'a SparseRecords,
-    targets: &'a [usize],
-    sample_weights: Vec<f64>,
-    total_weight: f64,
-    classes: usize,
-    l2_penalty: f64,
-    /// The last θ evaluated with its loss and gradient: L-BFGS asks for both at one point.
-    cache: Mutex<Option<Evaluated>>,
-}
-
-impl Objective<'_> {
-    fn evaluate(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((at, loss, gradient)) = cache.as_ref() {
-                if at == theta {
-                    return (*loss, gradient.clone());
-                }
-            }
-        }
-        let k = self.classes;
-        let bias_at = self.records.nfeatures() * k;
-        let Some(theta_s) = theta.as_slice() else {
-            return (f64::INFINITY, Array1::zeros(theta.len()));
-        };
-        // Rows are split into one chunk per worker thread; each chunk accumulates its own
-        // loss and gradient, then the partial sums are added.
-        let rows = self.records.nsamples();
-        let chunk = rows.div_ceil(rayon::current_num_threads().max(1)).max(1);
-        let (mut loss, mut gradient) = (0..rows.div_ceil(chunk))
-            .into_par_iter()
-            .map(|c| self.partial(theta_s, c * chunk..((c + 1) * chunk).min(rows)))
-            .reduce(
-                || (0.0, vec![0.0; theta_s.len()]),
-                |(loss_a, mut grad_a), (loss_b, grad_b)| {
-                    grad_a.iter_mut().zip(&grad_b).for_each(|(a, b)| *a += b);
-                    (loss_a + loss_b, grad_a)
-                },
-            );
-        let grad_s = gradient.as_mut_slice();
-        let scale = 1.0 / self.total_weight;
-        loss *= scale;
-        grad_s.iter_mut().for_each(|g| *g *= scale);
-        for (g, t) in grad_s[..bias_at].iter_mut().zip(&theta_s[..bias_at]) {
-            *g += self.l2_penalty * t;
-        }
-        loss += 0.5 * self.l2_penalty * theta_s[..bias_at].iter().map(|t| t * t).sum::<f64>();
-        let gradient = Array1::from(gradient);
-        if let Ok(mut cache) = self.cache.lock() {
-            *cache = Some((theta.clone(), loss, gradient.clone()));
-        }
-        (loss, gradient)
-    }
-
-    /// Unscaled weighted loss and gradient of the rows in `range` (no penalty).
-    fn partial(&self, theta: &[f64], range: std::ops::Range<usize>) -> (f64, Vec<f64>) {
-        let k = self.classes;
-        let bias_at = self.records.nfeatures() * k;
-        let mut gradient = vec![0.0; theta.len()];
-        let mut loss = 0.0;
-        let mut z = vec![0.0f64; k];
-        for i in range {
-            let Some(row) = self.records.row(i) else {
-                continue;
-            };
-            z.copy_from_slice(&theta[bias_at..bias_at + k]);
-            for (f, x) in row.iter() {
-                let w = &theta[f * k..f * k + k];
-                for (zc, wc) in z.iter_mut().zip(w) {
-                    *zc += f64::from(*x) * wc;
-                }
-            }
-            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
-            let log_normalizer = max + sum.ln();
-            let weight = self.sample_weights[i];
-            let target = self.targets[i];
-            loss += weight * (log_normalizer - z[target]);
-            for (c, zc) in z.iter_mut().enumerate() {
-                let indicator = if c == target { 1.0 } else { 0.0 };
-                *zc = weight * ((*zc - log_normalizer).exp() - indicator);
-            }
-            for (f, x) in row.iter() {
-                let g = &mut gradient[f * k..f * k + k];
-                for (gc, zc) in g.iter_mut().zip(&z) {
-                    *gc += f64::from(*x) * zc;
-                }
-            }
-            for (gc, zc) in gradient[bias_at..].iter_mut().zip(&z) {
-                *gc += zc;
-            }
-        }
-        (loss, gradient)
-    }
-}
-
-impl CostFunction for Objective<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-
-    fn cost(&self, theta: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(theta).0)
-    }
-}
-
-impl Gradient for Objective<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-
-    fn gradient(&self, theta: &Self::Param) -> Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.evaluate(theta).1)
     }
 }
 

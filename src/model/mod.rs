@@ -4,6 +4,7 @@
 
 pub mod artifact;
 pub mod estimator;
+mod objective;
 pub mod registry;
 
 use std::cell::RefCell;

@@ -7,7 +7,7 @@
 //! CANCELLED. RPC names come from the served protos' descriptors, so a client sending
 //! arbitrary paths cannot grow the label set: unknown paths are counted as `unknown`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,9 +38,31 @@ pub struct TelemetryLayer {
 
 #[derive(Debug)]
 struct Shared {
-    /// `/package.Service/Method` of every served RPC.
-    methods: HashSet<String>,
+    /// The label of every served RPC by its path, `/package.Service/Method`.
+    methods: HashMap<String, Rpc>,
+    /// The label of every other path.
+    unknown: Rpc,
     log_text: bool,
+}
+
+/// How one RPC is labelled in metrics and logs; built once per server, cloned per request
+/// without copying the text.
+#[derive(Debug, Clone)]
+struct Rpc {
+    service: Arc<str>,
+    method: Arc<str>,
+    /// `service/method`, as logged.
+    name: Arc<str>,
+}
+
+impl Rpc {
+    fn new(service: &str, method: &str) -> Self {
+        Self {
+            service: service.into(),
+            method: method.into(),
+            name: format!("{service}/{method}").into(),
+        }
+    }
 }
 
 impl TelemetryLayer {
@@ -53,7 +75,7 @@ impl TelemetryLayer {
             tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
             tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
         ];
-        let mut methods = HashSet::new();
+        let mut methods = HashMap::new();
         for bytes in sets {
             // The sets are compiled in; one that does not decode only loses its names.
             let Ok(set) = prost_types::FileDescriptorSet::decode(bytes) else {
@@ -62,18 +84,21 @@ impl TelemetryLayer {
             for file in &set.file {
                 for service in &file.service {
                     for method in &service.method {
-                        methods.insert(format!(
-                            "/{}.{}/{}",
-                            file.package(),
-                            service.name(),
-                            method.name()
-                        ));
+                        let service = format!("{}.{}", file.package(), service.name());
+                        methods.insert(
+                            format!("/{service}/{}", method.name()),
+                            Rpc::new(&service, method.name()),
+                        );
                     }
                 }
             }
         }
         Self {
-            shared: Arc::new(Shared { methods, log_text }),
+            shared: Arc::new(Shared {
+                methods,
+                unknown: Rpc::new("unknown", "unknown"),
+                log_text,
+            }),
         }
     }
 }
@@ -110,13 +135,12 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let path = request.uri().path();
-        let (service, method) = if self.shared.methods.contains(path) {
-            path[1..].split_once('/').unwrap_or(("unknown", "unknown"))
-        } else {
-            ("unknown", "unknown")
-        };
-        let (service, method) = (service.to_string(), method.to_string());
+        let rpc = self
+            .shared
+            .methods
+            .get(request.uri().path())
+            .unwrap_or(&self.shared.unknown)
+            .clone();
         let request_id = request
             .headers()
             .get("x-request-id")
@@ -128,12 +152,12 @@ where
         });
         let span = tracing::info_span!(
             "request",
-            rpc = %format_args!("{service}/{method}"),
+            rpc = %rpc.name,
             request_id = %request_id,
             model = tracing::field::Empty,
             text = tracing::field::Empty,
         );
-        let outcome = Outcome::start(service, method, span.clone());
+        let outcome = Outcome::start(rpc, span.clone());
         let inner = span.in_scope(|| self.inner.call(request));
         TelemetryFuture {
             inner: Box::pin(inner.instrument(span)),
@@ -246,20 +270,18 @@ impl Body for TelemetryBody {
 
 /// One request being accounted for; finishing (or dropping) it records the outcome once.
 struct Outcome {
-    service: String,
-    method: String,
+    rpc: Rpc,
     started: Instant,
     span: tracing::Span,
     done: bool,
 }
 
 impl Outcome {
-    fn start(service: String, method: String, span: tracing::Span) -> Self {
-        metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => service.clone(), "method" => method.clone())
+    fn start(rpc: Rpc, span: tracing::Span) -> Self {
+        metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => rpc.service.clone(), "method" => rpc.method.clone())
             .increment(1.0);
         Self {
-            service,
-            method,
+            rpc,
             started: Instant::now(),
             span,
             done: false,
@@ -275,7 +297,9 @@ impl Outcome {
             return;
         }
         let seconds = self.started.elapsed().as_secs_f64();
-        let (service, method) = (self.service.clone(), self.method.clone());
+        let Rpc {
+            service, method, ..
+        } = self.rpc.clone();
         metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => service.clone(), "method" => method.clone())
             .decrement(1.0);
         metrics::histogram!(REQUEST_DURATION, "service" => service.clone(), "method" => method.clone())

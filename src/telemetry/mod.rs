@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 pub use exporter::{install_recorder, serve_metrics, ExporterError};
 pub use layer::{RequestContext, TelemetryLayer};
-pub use logging::{init_logging, LogFormat};
+pub use logging::{init_logging, LogFormat, LogGuard};
 
 /// Counter: finished requests by `service`, `method` and gRPC `code`.
 pub const REQUESTS_TOTAL: &str = "docclass_requests_total";
