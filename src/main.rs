@@ -10,7 +10,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use docclass::features::{FeatureSettings, NgramRange, TargetFeatures};
 use docclass::model::{ModelStore, Task};
-use docclass::service::{self, DocumentService, Limits, ServerConfig, TlsFiles};
+use docclass::service::{
+    self, DocumentService, Limits, ServerConfig, TlsFiles, DEFAULT_INLINE_MAX_BYTES,
+};
 use docclass::telemetry::{self, LogFormat};
 use docclass::{pb, train};
 
@@ -71,6 +73,10 @@ struct ServeArgs {
     /// Worker threads computing answers (0 = one per core).
     #[arg(long, env = "DOCCLASS_WORKERS", default_value_t = 0)]
     workers: usize,
+    /// Unary requests with at most this many bytes of text are computed on the thread that
+    /// received them instead of a worker (0 = always on a worker).
+    #[arg(long, env = "DOCCLASS_INLINE_MAX_BYTES", default_value_t = DEFAULT_INLINE_MAX_BYTES)]
+    inline_max_bytes: usize,
     /// Require `authorization: Bearer <token>` on every RPC but the health check.
     #[arg(
         long,
@@ -394,6 +400,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             },
             max_in_flight: args.max_in_flight,
             workers: args.workers,
+            inline_max_bytes: args.inline_max_bytes,
             auth_token,
             tls: args
                 .tls_cert

@@ -664,8 +664,10 @@ fn raw_client(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadlines_are_enforced_by_the_server_including_queue_time() {
+    // Every request goes through the one worker, so the short one below really queues.
     let server = TestServer::start_with(ServerConfig {
         workers: 1,
+        inline_max_bytes: 0,
         ..config()
     })
     .await;

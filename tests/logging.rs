@@ -21,13 +21,14 @@ struct Served {
 }
 
 impl Served {
-    fn start(extra: &[&str]) -> Self {
+    /// Starts the server with `extra` flags, logging at `level` (a `RUST_LOG` value).
+    fn start(extra: &[&str], level: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_docclass"))
             .args(["--log-format", "json", "serve", "--addr", "127.0.0.1:0"])
             .args(extra)
             .arg("--models")
             .arg(common::models_dir())
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -97,9 +98,12 @@ async fn classify_marked(addr: &str) {
     );
 }
 
+/// Every request's line, successes included (they are DEBUG lines).
+const ALL_REQUESTS: &str = "info,docclass::telemetry=debug";
+
 #[tokio::test]
 async fn request_span_is_logged_as_json_without_the_text() {
-    let served = Served::start(&[]);
+    let served = Served::start(&[], ALL_REQUESTS);
     classify_marked(&served.addr).await;
     let lines = served.lines_until("request finished");
     let finished = lines.last().expect("a request line");
@@ -116,8 +120,39 @@ async fn request_span_is_logged_as_json_without_the_text() {
 }
 
 #[tokio::test]
+async fn at_the_default_level_only_failed_requests_are_logged() {
+    let served = Served::start(&[], "info");
+    classify_marked(&served.addr).await;
+    let mut client = DocumentServiceClient::connect(format!("http://{}", served.addr))
+        .await
+        .expect("connect");
+    let status = client
+        .classify(pb::ClassifyRequest::default())
+        .await
+        .expect_err("empty text");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let lines = served.lines_until("request finished");
+    let finished = lines.last().expect("a request line");
+    assert_eq!(finished["fields"]["message"], "request finished");
+    assert_eq!(finished["fields"]["status"], "INVALID_ARGUMENT");
+    assert_eq!(finished["level"], "INFO");
+    assert_eq!(
+        finished["span"]["rpc"],
+        "docclass.v1.DocumentService/Classify"
+    );
+    let finished_lines = lines
+        .iter()
+        .filter(|line| line["fields"]["message"] == "request finished")
+        .count();
+    assert_eq!(
+        finished_lines, 1,
+        "the successful request logged a line: {lines:?}"
+    );
+}
+
+#[tokio::test]
 async fn log_text_puts_the_text_in_the_span() {
-    let served = Served::start(&["--log-text"]);
+    let served = Served::start(&["--log-text"], ALL_REQUESTS);
     classify_marked(&served.addr).await;
     let lines = served.lines_until("request finished");
     let finished = lines.last().expect("a request line");

@@ -382,20 +382,22 @@ impl FeatureExtractor {
             indices: Vec::with_capacity(columns.len()),
             values: Vec::with_capacity(columns.len()),
         };
-        let mut i = 0;
-        while i < columns.len() {
-            let column = columns[i];
-            let run = columns[i..].iter().take_while(|c| **c == column).count();
-            let tf = if self.settings.sublinear_tf {
-                sublinear_tf(run)
-            } else {
-                run as f32
+        let idf = self.vocabulary.idf_weights();
+        let (sublinear, table) = (self.settings.sublinear_tf, &*SUBLINEAR_TF);
+        let mut squares = 0.0f32;
+        for run in columns.chunk_by(|a, b| a == b) {
+            let (column, count) = (run[0], run.len());
+            let tf = match (sublinear, table.get(count)) {
+                (true, Some(tf)) => *tf,
+                (true, None) => sublinear_tf(count),
+                (false, _) => count as f32,
             };
+            let value = tf * idf.get(column as usize).copied().unwrap_or(0.0);
+            squares += value * value;
             vector.indices.push(column);
-            vector.values.push(tf * self.vocabulary.idf(column));
-            i += run;
+            vector.values.push(value);
         }
-        let norm = vector.values.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let norm = squares.sqrt();
         if norm > 0.0 {
             vector.values.iter_mut().for_each(|v| *v /= norm);
         }
@@ -417,17 +419,14 @@ impl FeatureExtractor {
     }
 }
 
-/// `1 + ln(count)`, from a table for the small counts that make up nearly every term.
+/// `1 + ln(count)`.
 fn sublinear_tf(count: usize) -> f32 {
-    const TABULATED: usize = 64;
-    static TABLE: std::sync::LazyLock<[f32; TABULATED]> = std::sync::LazyLock::new(|| {
-        std::array::from_fn(|count| 1.0 + (count as f32).ln())
-    });
-    match TABLE.get(count) {
-        Some(tf) => *tf,
-        None => 1.0 + (count as f32).ln(),
-    }
+    1.0 + (count as f32).ln()
 }
+
+/// [`sublinear_tf`] of the small counts that make up nearly every term, computed once.
+static SUBLINEAR_TF: std::sync::LazyLock<[f32; 64]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(sublinear_tf));
 
 #[cfg(test)]
 mod tests {
@@ -435,8 +434,8 @@ mod tests {
 
     #[test]
     fn sublinear_tf_table_matches_the_formula() {
-        for count in 1..200 {
-            assert_eq!(sublinear_tf(count), 1.0 + (count as f32).ln(), "{count}");
+        for (count, tf) in SUBLINEAR_TF.iter().enumerate().skip(1) {
+            assert_eq!(*tf, 1.0 + (count as f32).ln(), "{count}");
         }
     }
 

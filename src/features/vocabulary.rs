@@ -107,8 +107,8 @@ impl Vocabulary {
             .find(|(_, v)| !v.is_finite())
     }
 
-    /// IDF weight of `column`.
-    pub fn idf(&self, column: u32) -> f32 {
-        self.idf[column as usize]
+    /// IDF weight of every column, in column order.
+    pub fn idf_weights(&self) -> &[f32] {
+        &self.idf
     }
 }

@@ -65,7 +65,9 @@ impl Columns {
             let end = if part == parts {
                 features
             } else {
-                self.starts.partition_point(|s| *s < wanted).clamp(start, features)
+                self.starts
+                    .partition_point(|s| *s < wanted)
+                    .clamp(start, features)
             };
             ranges.push(start..end);
             start = end;

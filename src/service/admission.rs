@@ -2,6 +2,11 @@
 //! flight (past it, requests fail fast instead of queueing without bound), a fixed pool of
 //! worker threads (so the async runtime stays free for I/O and health checks), and the
 //! caller's deadline, which also covers time spent waiting for a worker.
+//!
+//! Small unary requests are the exception: their work (tens of microseconds) is shorter
+//! than handing it to a worker and back (two cross-thread wake-ups), so it runs on the
+//! runtime thread that decoded the request. The byte limit keeps such a stretch short
+//! enough that the runtime, and the health service, stay responsive.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +21,7 @@ use super::ServiceError;
 pub struct Admission {
     permits: Arc<Semaphore>,
     limit: usize,
+    inline_max_bytes: usize,
     pool: Arc<rayon::ThreadPool>,
 }
 
@@ -90,8 +96,16 @@ impl Admission {
         Ok(Self {
             permits: Arc::new(Semaphore::new(limit.max(1))),
             limit: limit.max(1),
+            inline_max_bytes: 0,
             pool: Arc::new(pool),
         })
+    }
+
+    /// Unary requests of at most `bytes` of text are computed on the calling runtime thread
+    /// instead of a worker (0 = always on a worker); see [`run_unary`](Self::run_unary).
+    pub fn inline_max_bytes(mut self, bytes: usize) -> Self {
+        self.inline_max_bytes = bytes;
+        self
     }
 
     /// A slot for one request, or `Overloaded` at once when every slot is taken.
@@ -107,6 +121,28 @@ impl Admission {
             .acquire_owned()
             .await
             .map_err(|_| ServiceError::Overloaded { limit: self.limit })
+    }
+
+    /// Runs the work of one unary request of `bytes` bytes of text holding `permit`: at once
+    /// on this thread when `bytes` is within the inline limit (after checking `deadline`),
+    /// else as [`run`](Self::run) does.
+    pub async fn run_unary<T, F>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        deadline: Deadline,
+        bytes: usize,
+        work: F,
+    ) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
+    {
+        if bytes > self.inline_max_bytes {
+            return self.run(permit, deadline, work).await;
+        }
+        deadline.check()?;
+        let _permit = permit;
+        run_guarded(work)
     }
 
     /// Runs `work` on a worker thread holding `permit`, unless `deadline` passes first
@@ -125,10 +161,7 @@ impl Admission {
         let (tx, rx) = oneshot::channel();
         self.pool.spawn(move || {
             let _permit = permit;
-            let result = deadline.check().and_then(|()| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                    .unwrap_or(Err(ServiceError::Internal("request worker panicked")))
-            });
+            let result = deadline.check().and_then(|()| run_guarded(work));
             let _ = tx.send(result);
         });
         let answer = async {
@@ -142,6 +175,13 @@ impl Admission {
             None => answer.await,
         }
     }
+}
+
+/// Runs `work`, turning a panic into an internal error so one bad request cannot take a
+/// thread (or the server) down.
+fn run_guarded<T>(work: impl FnOnce() -> Result<T, ServiceError>) -> Result<T, ServiceError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or(Err(ServiceError::Internal("request panicked")))
 }
 
 #[cfg(test)]
@@ -209,5 +249,37 @@ mod tests {
             )
             .await;
         assert!(matches!(result, Err(ServiceError::Internal(_))));
+    }
+
+    #[tokio::test]
+    async fn small_unary_work_runs_on_the_calling_thread_and_large_on_a_worker() {
+        let admission = Admission::new(4, 1).expect("pool").inline_max_bytes(100);
+        let caller = std::thread::current().id();
+        let on_thread = |bytes| {
+            admission.run_unary(
+                admission.try_admit().expect("slot"),
+                Deadline::none(),
+                bytes,
+                || Ok(std::thread::current().id()),
+            )
+        };
+        assert_eq!(on_thread(100).await.expect("small"), caller);
+        assert_ne!(on_thread(101).await.expect("large"), caller);
+        let panicked: Result<(), _> = admission
+            .run_unary(
+                admission.try_admit().expect("slot"),
+                Deadline::none(),
+                1,
+                || panic!("boom"),
+            )
+            .await;
+        assert!(matches!(panicked, Err(ServiceError::Internal(_))));
+        let mut past = Deadline::none();
+        past.at = Some(Instant::now());
+        let late: Result<(), _> = admission
+            .run_unary(admission.try_admit().expect("slot"), past, 1, || Ok(()))
+            .await;
+        assert!(matches!(late, Err(ServiceError::DeadlineExceeded { .. })));
+        assert_eq!(admission.permits.available_permits(), 4);
     }
 }

@@ -27,7 +27,9 @@ use crate::text::{self, Document};
 pub use admin::AdminService;
 pub use admission::{parse_grpc_timeout, Admission, Deadline};
 pub use auth::BearerAuth;
-pub use server::{incoming, serve, transport, ServeError, ServerConfig, TlsFiles};
+pub use server::{
+    incoming, serve, transport, ServeError, ServerConfig, TlsFiles, DEFAULT_INLINE_MAX_BYTES,
+};
 pub use status::ServiceError;
 
 /// Request limits enforced by the handlers.
@@ -233,9 +235,12 @@ impl pb::document_service_server::DocumentService for DocumentService {
         let service = self.clone();
         let request = request.into_inner();
         telemetry::record_text(context.as_ref(), &request.text);
+        let bytes = request.text.len() + request.title.len() + request.target.len();
         let response = self
             .admission
-            .run(permit, deadline, move || service.classify_one(&request))
+            .run_unary(permit, deadline, bytes, move || {
+                service.classify_one(&request)
+            })
             .await?;
         telemetry::record_model(&answered_by(&response));
         Ok(Response::new(response))
@@ -290,9 +295,12 @@ impl pb::document_service_server::DocumentService for DocumentService {
         let request = request.into_inner();
         telemetry::record_model("summarizer");
         telemetry::record_text(context.as_ref(), &request.text);
+        let bytes = request.text.len() + request.title.len();
         let response = self
             .admission
-            .run(permit, deadline, move || service.summarize_one(&request))
+            .run_unary(permit, deadline, bytes, move || {
+                service.summarize_one(&request)
+            })
             .await?;
         Ok(Response::new(response))
     }

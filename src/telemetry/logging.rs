@@ -41,7 +41,10 @@ pub fn init_logging(format: LogFormat) -> LogGuard {
         .lossy(false)
         .buffered_lines_limit(QUEUED_LINES)
         .thread_name("docclass-log")
-        .finish(std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, std::io::stderr()));
+        .finish(std::io::BufWriter::with_capacity(
+            WRITE_BUFFER_BYTES,
+            std::io::stderr(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
