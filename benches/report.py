@@ -3,6 +3,7 @@ performance issue asks for. Standard library only."""
 
 import argparse
 import json
+from statistics import median
 
 
 def main():
@@ -12,8 +13,9 @@ def main():
     parser.add_argument("--duration", default="?")
     args = parser.parse_args()
     rows = [json.loads(line) for line in open(args.results) if line.strip()]
-    startup = {r["label"]: r for r in rows if r.get("kind") == "startup"}
-    runs = [r for r in rows if r.get("kind") != "startup"]
+    startup = {r["label"]: r for r in rows if r.get("kind") == "startup" and "interleaved" not in r["label"]}
+    interleaved = [r for r in rows if r.get("kind") != "startup" and "interleaved" in r["label"]]
+    runs = [r for r in rows if r.get("kind") != "startup" and "interleaved" not in r["label"]]
 
     def size(r):
         b = r["payload_bytes"]
@@ -57,6 +59,17 @@ def main():
               ">= 10x" if sz == "3 KB" else "")
         ratio(f"Classify {sz}: ours / no-op Echo", find("ours", "classify", sz), find("echo", "echo", sz),
               ">= 0.60x" if sz == "3 KB" else "")
+    ours_rounds = [r for r in interleaved if r["label"] == "ours-interleaved"]
+    echo_rounds = [r for r in interleaved if r["label"] == "echo-interleaved"]
+    rounds = list(zip(ours_rounds, echo_rounds))
+    if rounds:
+        by_rate = sorted(o["requests_per_second"] / e["requests_per_second"] for o, e in rounds)
+        by_cpu = sorted(o["requests_per_cpu_second"] / e["requests_per_cpu_second"] for o, e in rounds
+                        if o.get("requests_per_cpu_second") and e.get("requests_per_cpu_second"))
+        each = ", ".join(f'{o["requests_per_second"]:.0f}/{e["requests_per_second"]:.0f}' for o, e in rounds)
+        cpu = f" (per server CPU-second: {median(by_cpu):.2f}x)" if by_cpu else ""
+        print(f"| Classify 3 KB: ours / no-op Echo, interleaved, median of {len(rounds)} rounds "
+              f"(req/s ours/Echo: {each}) | {median(by_rate):.2f}x{cpu} | >= 0.60x |")
     ratio("ClassifyStream / Classify unary, 3 KB (ours)", find("ours", "stream", "3 KB"),
           find("ours", "classify", "3 KB"), ">= 2x")
     ratio("ClassifyStream / Classify unary, 3 KB (Python)", find("python", "stream", "3 KB"),

@@ -4,11 +4,12 @@
 # drives each with the same load generator (same concurrency, duration and payloads) and
 # prints one markdown table with the ratios. See benches/README.md.
 #
-#   benches/run.sh            full run (~5 minutes plus build and venv)
-#   benches/run.sh --quick    short version (~2 minutes)
+#   benches/run.sh            full run (~8 minutes plus build and venv)
+#   benches/run.sh --quick    short version (~3 minutes)
 #
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
-# CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s).
+# CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
+# 5) of the interleaved ours/Echo comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -16,7 +17,7 @@ export RUST_BACKTRACE=0
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 CONCURRENCY=${CONCURRENCY:-16}
-if ((QUICK)); then DURATION=${DURATION:-3s} WARMUP=${WARMUP:-1s}; else DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s}; fi
+if ((QUICK)); then DURATION=${DURATION:-3s} WARMUP=${WARMUP:-1s} ROUNDS=${ROUNDS:-2}; else DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} ROUNDS=${ROUNDS:-5}; fi
 DATA=${DATA:-../shared/data/bbc/test.jsonl}
 OUT=target/bench
 RESULTS=$OUT/results.jsonl
@@ -116,6 +117,18 @@ rm -f "$OUT/python.pids"
 
 start echo $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --addr "127.0.0.1:$PORT_ECHO"
 suite echo $PORT_ECHO "$OUT/echo.pids" echo
+stop
+rm -f "$OUT/echo.pids"
+
+# Ours against Echo interleaved: both servers up, ROUNDS alternations of the 3 KB row, so
+# that what the shared machine gives us drifts alike for both (the suites above run minutes
+# apart).
+start ours-interleaved $PORT_OURS "$OUT/ours.pids" -- target/release/docclass serve --addr "127.0.0.1:$PORT_OURS" --models models
+start echo-interleaved $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --addr "127.0.0.1:$PORT_ECHO"
+for _ in $(seq "$ROUNDS"); do
+    load ours-interleaved $PORT_OURS "$OUT/ours.pids" classify 3k
+    load echo-interleaved $PORT_ECHO "$OUT/echo.pids" echo 3k
+done
 stop
 
 python3 benches/report.py "$RESULTS" --concurrency "$CONCURRENCY" --duration "$DURATION"

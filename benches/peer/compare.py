@@ -23,7 +23,8 @@ OURS = {
                            f"{DATA}/semeval2016-stance/test.jsonl"),
     "fnc1": (["--task", "stance", "--data", f"{DATA}/fnc1/train.jsonl.gz", "--name", "fnc1",
               "--target-features", "claim", "--word-ngrams", "1-2", "--min-df", "3",
-              "--max-features", "50000", "--l2", "1e-5,1e-4"],
+              "--max-features", "50000", "--l2", "1e-5",
+              "--class-weight-power", "0,0.25,0.5,0.75,1", "--select-by", "mean"],
              f"{DATA}/fnc1/test.jsonl.gz"),
 }
 
