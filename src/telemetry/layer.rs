@@ -205,7 +205,10 @@ where
         Poll::Ready(match result {
             Ok(response) => {
                 let (mut parts, body) = response.into_parts();
-                if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+                if let Ok(mut value) = HeaderValue::from_str(&self.request_id) {
+                    // Unique per response: as "never indexed", HPACK sends it literally
+                    // instead of churning the connection's header table with it.
+                    value.set_sensitive(true);
                     parts.headers.insert("x-request-id", value);
                 }
                 let body = match grpc_status(&parts.headers) {
