@@ -1,0 +1,90 @@
+//! Unit tests of feature extraction: normalised sorted vectors, document-frequency pruning,
+//! per-target copies, multi-byte character n-grams and the sublinear TF table.
+
+use super::*;
+
+#[test]
+fn sublinear_tf_table_matches_the_formula() {
+    for (count, tf) in SUBLINEAR_TF.iter().enumerate().skip(1) {
+        assert_eq!(*tf, 1.0 + (count as f32).ln(), "{count}");
+    }
+}
+
+fn docs() -> Vec<Document<'static>> {
+    ["the cat sat", "the dog sat", "a cat and a dog"]
+        .into_iter()
+        .map(Document::new)
+        .collect()
+}
+
+#[test]
+fn vectors_are_normalised_and_sorted() {
+    let settings = FeatureSettings {
+        min_df: 1,
+        ..Default::default()
+    };
+    let extractor = FeatureExtractor::fit(settings, &docs()).expect("fit");
+    let v = extractor.transform(
+        &Document::new("The cat sat, the cat"),
+        &mut Scratch::default(),
+    );
+    assert!(v.indices.windows(2).all(|w| w[0] < w[1]));
+    let norm: f32 = v.values.iter().map(|x| x * x).sum();
+    assert!((norm - 1.0).abs() < 1e-5);
+    let unknown = extractor.transform(&Document::new("zebra"), &mut Scratch::default());
+    assert!(unknown.indices.is_empty());
+}
+
+#[test]
+fn min_df_prunes_rare_features() {
+    let settings = FeatureSettings {
+        min_df: 2,
+        word_ngrams: NgramRange { min: 1, max: 1 },
+        ..Default::default()
+    };
+    let extractor = FeatureExtractor::fit(settings, &docs()).expect("fit");
+    // the, sat, cat and dog occur in two documents each; "a" and "and" in one.
+    assert_eq!(extractor.dimension(), 4);
+}
+
+#[test]
+fn per_target_features_fall_back_to_shared_ones() {
+    let settings = FeatureSettings {
+        min_df: 1,
+        target_features: TargetFeatures::PerTarget,
+        ..Default::default()
+    };
+    let mut training = docs();
+    training.iter_mut().for_each(|d| d.target = Some("Cats"));
+    let extractor = FeatureExtractor::fit(settings, &training).expect("fit");
+    let mut scratch = Scratch::default();
+    let seen = Document {
+        target: Some("cats"),
+        ..Document::new("the cat")
+    };
+    let unseen = Document {
+        target: Some("Dogs"),
+        ..Document::new("the cat")
+    };
+    let with_seen = extractor.transform(&seen, &mut scratch).indices.len();
+    let with_unseen = extractor.transform(&unseen, &mut scratch).indices.len();
+    assert_eq!(with_seen, 2 * with_unseen);
+    assert!(with_unseen > 0);
+}
+
+#[test]
+fn char_ngrams_respect_multibyte_letters() {
+    let settings = FeatureSettings {
+        min_df: 1,
+        char_ngrams: Some(NgramRange { min: 2, max: 4 }),
+        ..Default::default()
+    };
+    let extractor = FeatureExtractor::fit(settings, &[Document::new("Zürich Ωμέγα")]);
+    assert!(extractor.is_ok());
+    assert!(FeatureSettings {
+        word_ngrams: NgramRange { min: 0, max: 1 },
+        ..Default::default()
+    }
+    .validate()
+    .is_err());
+}
