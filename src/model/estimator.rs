@@ -353,8 +353,7 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
             termination = %state.get_termination_status(),
             "softmax regression fitted"
         );
-        let theta = result
-            .state()
+        let theta = state
             .get_best_param()
             .cloned()
             .ok_or_else(|| EstimatorError::Optimizer("no parameters found".into()))?;

@@ -123,7 +123,7 @@ impl<'a> Objective<'a> {
 
     /// Number of parameters: (features + 1) × classes.
     pub(super) fn parameters(&self) -> usize {
-        (self.columns.starts.len()) * self.classes
+        self.columns.starts.len() * self.classes
     }
 
     fn evaluate(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {

@@ -9,8 +9,10 @@
 //! The `request finished` line is logged at DEBUG for a request that succeeded, INFO for one
 //! that failed on the caller's side and WARN for a server error (as tower-http's trace layer
 //! does): at thousands of requests a second, formatting and writing a line per success costs
-//! about a tenth of a request's CPU time, and the metrics already count them. RPC names come from the served protos' descriptors, so a client sending
-//! arbitrary paths cannot grow the label set: unknown paths are counted as `unknown`.
+//! about a tenth of a request's CPU time, and the metrics already count them.
+//!
+//! RPC names come from the served protos' descriptors, so a client sending arbitrary paths
+//! cannot grow the label set: unknown paths are counted as `unknown`.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -3,8 +3,8 @@
 //!
 //! Lines are formatted on the thread that logs them and written to standard error by a
 //! dedicated thread, so a slow log pipe (a container runtime's, a terminal) never stalls a
-//! request, and lines logged together leave in one write: the server logs one line per
-//! request.
+//! request, and lines logged together leave in one write (at DEBUG the server logs a line
+//! per request).
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;

@@ -152,9 +152,6 @@ impl<'a> Iterator for Words<'a> {
 /// non-ASCII byte breaks, reads through them. Without this, each `£` of an article would
 /// send its whole run through `unicode_words()`.
 fn next_joining_non_ascii(bytes: &[u8], from: usize) -> Option<usize> {
-    if bytes[from..].is_ascii() {
-        return None;
-    }
     let mut i = from;
     loop {
         let at = i + first_non_ascii(&bytes[i..])?;
