@@ -4,8 +4,9 @@
 //!
 //! Data flows one way: request → [`text`] → [`features`] → [`model`] → response. [`train`]
 //! fits models from labeled data and writes them to disk; [`service`] loads them and serves
-//! them over gRPC.
+//! them over gRPC. [`cli`] is the `docclass` command line that drives them all.
 
+pub mod cli;
 pub mod features;
 pub mod loadgen;
 pub mod model;

@@ -1,0 +1,176 @@
+//! The commands that run once and print: `train` and `evaluate` on labeled data, `classify`
+//! and `summarize` on one document (or a JSONL batch) from a file or standard input.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use super::args::{ClassifyArgs, EvaluateArgs, SummarizeArgs, TaskArg, TrainArgs};
+use super::load_models;
+use crate::features::FeatureSettings;
+use crate::model::Task;
+use crate::service::{DocumentService, ServerConfig};
+use crate::{pb, train};
+
+/// Trains a model (or the summarizer's statistics), writes it and prints the chosen settings
+/// and validation figures.
+pub(super) fn train_model(args: TrainArgs) -> Result<()> {
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let task = match args.task {
+        TaskArg::Topic => Task::Topic,
+        TaskArg::Stance => Task::Stance,
+        TaskArg::Summary => {
+            let path = train::train_summarizer(&args.data, &args.name, &args.out)?;
+            println!("wrote {}", path.display());
+            return Ok(());
+        }
+    };
+    let options = train::TrainOptions {
+        task,
+        data: args.data,
+        fields: args.fields.into(),
+        name: args.name,
+        out_dir: args.out,
+        validation: args.validation,
+        seed: args.seed,
+        features: FeatureSettings {
+            word_ngrams: args.word_ngrams,
+            char_ngrams: args.char_ngrams,
+            min_df: args.min_df,
+            max_features: args.max_features,
+            ..FeatureSettings::default()
+        },
+        target_features: args.target_features.features(),
+        l2_penalties: args.l2,
+        folds: args.folds,
+        class_weight_powers: match (args.balanced, args.class_weight_power.is_empty()) {
+            (true, _) => vec![1.0],
+            (false, true) => vec![0.0],
+            (false, false) => args.class_weight_power,
+        },
+        select_by: args.select_by.into(),
+        command,
+    };
+    let outcome = train::train(&options)?;
+    for score in &outcome.cross_validation {
+        println!(
+            "cross-validation  L2 {:e} class-weight power {}: official {:.3}, macro-F1 {:.3}, accuracy {:.3}",
+            score.candidate.l2,
+            score.candidate.class_weight_power,
+            score.official,
+            score.macro_f1,
+            score.accuracy
+        );
+    }
+    println!(
+        "L2 penalty {:e}, class-weight power {}, calibration temperature {:.3}",
+        outcome.chosen.l2, outcome.chosen.class_weight_power, outcome.temperature
+    );
+    match &outcome.validation {
+        Some(evaluation) => print!(
+            "\nvalidation part\n{}",
+            train::render_evaluation(evaluation)
+        ),
+        None => println!("no validation part (--validation 0)"),
+    }
+    println!(
+        "\nwrote {} in {:.1} s",
+        outcome.path.display(),
+        outcome.seconds
+    );
+    Ok(())
+}
+
+/// Evaluates a model file on labeled data and prints the figures (text or JSON), writing
+/// the HTML report too when asked.
+pub(super) fn evaluate(args: EvaluateArgs) -> Result<()> {
+    let fields = args.fields.into();
+    let evaluation = match &args.report {
+        None => train::evaluate(&args.model, &args.data, &fields)?,
+        Some(report) => {
+            let detailed = train::predict_examples(&args.model, &args.data, &fields)?;
+            let page = train::render_html(&detailed, &args.data)
+                .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
+            std::fs::write(report, page)
+                .with_context(|| format!("writing {}", report.display()))?;
+            eprintln!("wrote {}", report.display());
+            detailed.evaluation
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    } else {
+        print!("{}", train::render_evaluation(&evaluation));
+    }
+    Ok(())
+}
+
+/// Classifies one document as the server would and prints the answer as JSON.
+pub(super) fn classify(args: ClassifyArgs) -> Result<()> {
+    let text = read_input(&args.file)?;
+    let service = local_service(&args.models.models)?;
+    let response = service.classify_one(&pb::ClassifyRequest {
+        id: args.file.display().to_string(),
+        title: args.title,
+        text,
+        target: args.target,
+        topic_model: args.topic_model,
+        stance_model: args.stance_model,
+        top_k: 0,
+        explain: args.explain,
+    })?;
+    println!("{}", serde_json::to_string_pretty(&response)?);
+    Ok(())
+}
+
+/// Summarizes one document and prints the answer as JSON, or with `--batch` summarizes
+/// JSON lines into JSON lines.
+pub(super) fn summarize(args: SummarizeArgs) -> Result<()> {
+    if args.batch {
+        let input: Box<dyn std::io::BufRead> = if args.file.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file = std::fs::File::open(&args.file)
+                .with_context(|| format!("opening {}", args.file.display()))?;
+            Box::new(std::io::BufReader::new(file))
+        };
+        let store = load_models(&args.models.models)?;
+        crate::summarize::summarize_jsonl(
+            input,
+            std::io::stdout().lock(),
+            store.snapshot().summarizer(),
+        )?;
+        return Ok(());
+    }
+    let text = read_input(&args.file)?;
+    if !(0.0..=1.0).contains(&args.ratio) {
+        bail!("--ratio must be between 0 and 1, got {}", args.ratio);
+    }
+    let service = local_service(&args.models.models)?;
+    let response = service.summarize_one(&pb::SummarizeRequest {
+        title: args.title,
+        text,
+        max_sentences: args.max_sentences,
+        ratio: args.ratio,
+    })?;
+    println!("{}", serde_json::to_string_pretty(&response)?);
+    Ok(())
+}
+
+/// The text of `path`, or of standard input for `-`.
+fn read_input(path: &Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        return std::io::read_to_string(std::io::stdin()).context("reading standard input");
+    }
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The request handlers without a server, for one-off commands.
+fn local_service(dir: &Path) -> Result<DocumentService> {
+    let config = ServerConfig::default();
+    Ok(DocumentService::new(
+        load_models(dir)?,
+        config.limits,
+        config.admission()?,
+    ))
+}
