@@ -4,7 +4,7 @@
 //! linfa's own logistic regression and naive Bayes take dense `Array2` records: documents ×
 //! vocabulary as a dense matrix is gigabytes for the corpora we train on (see README), so this
 //! estimator keeps the records in compressed sparse rows and optimises the L2-regularised
-//! cross-entropy ([`super::objective`]) with argmin's L-BFGS (the optimiser linfa-logistic
+//! cross-entropy (`model::objective`) with argmin's L-BFGS (the optimiser linfa-logistic
 //! itself uses).
 
 use argmin::core::{Executor, State};

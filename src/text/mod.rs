@@ -64,9 +64,9 @@ pub fn lowercase_into(text: &str, out: &mut String) {
 /// Exactly `unicode_words()` with each word trimmed, faster: UAX #29 always breaks at ASCII
 /// whitespace, so the text is cut there into runs. A run with a non-ASCII character goes to
 /// `unicode_words()` together with the whitespace before it (a combining mark attaches to a
-/// preceding space); everything between such runs is pure ASCII and is segmented in one pass
-/// by [`AsciiWords`] (ASCII whitespace never joins a word, so run boundaries need no
-/// special case there).
+/// preceding space); everything between such runs is pure ASCII and is segmented 64 bytes at a
+/// time by the `ascii` submodule (ASCII whitespace never joins a word, so run boundaries need
+/// no special case there).
 ///
 /// Trimmed because that space then belongs to the mark's segment (rule WB4), which counts as
 /// a word when the mark is alphabetic: `unicode_words()` yields " \u{619}".
