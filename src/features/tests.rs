@@ -1,14 +1,8 @@
 //! Unit tests of feature extraction: normalised sorted vectors, document-frequency pruning,
-//! per-target copies, multi-byte character n-grams and the sublinear TF table.
+//! per-target copies and multi-byte character n-grams (the sublinear TF table is tested in
+//! `weighing`).
 
 use super::*;
-
-#[test]
-fn sublinear_tf_table_matches_the_formula() {
-    for (count, tf) in SUBLINEAR_TF.iter().enumerate().skip(1) {
-        assert_eq!(*tf, 1.0 + (count as f32).ln(), "{count}");
-    }
-}
 
 fn docs() -> Vec<Document<'static>> {
     ["the cat sat", "the dog sat", "a cat and a dog"]

@@ -15,71 +15,10 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::ParamGuard;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use serde::{Deserialize, Serialize};
-use sprs::{CsMat, CsVecView};
 use thiserror::Error;
 
 use super::objective::Objective;
-use crate::features::SparseVector;
-
-/// Documents as sparse feature rows (CSR), usable as linfa records.
-#[derive(Debug, Clone)]
-pub struct SparseRecords {
-    matrix: CsMat<f32>,
-}
-
-impl SparseRecords {
-    /// Stacks sparse vectors into a `rows.len() × features` matrix.
-    pub fn from_rows(rows: &[SparseVector], features: usize) -> Self {
-        let mut indptr = Vec::with_capacity(rows.len() + 1);
-        let nnz = rows.iter().map(|r| r.indices.len()).sum();
-        let mut indices = Vec::with_capacity(nnz);
-        let mut data = Vec::with_capacity(nnz);
-        indptr.push(0);
-        for row in rows {
-            indices.extend(row.indices.iter().map(|i| *i as usize));
-            data.extend_from_slice(&row.values);
-            indptr.push(indices.len());
-        }
-        Self {
-            matrix: CsMat::new((rows.len(), features), indptr, indices, data),
-        }
-    }
-
-    /// The compressed-sparse-row matrix.
-    pub fn matrix(&self) -> &CsMat<f32> {
-        &self.matrix
-    }
-
-    /// Row `i` as a sparse vector view.
-    pub fn row(&self, i: usize) -> Option<CsVecView<'_, f32>> {
-        self.matrix.outer_view(i)
-    }
-
-    /// The rows at `selection`, in that order.
-    pub fn select(&self, selection: &[usize]) -> Self {
-        let rows: Vec<SparseVector> = selection
-            .iter()
-            .filter_map(|i| self.row(*i))
-            .map(|row| SparseVector {
-                indices: row.indices().iter().map(|i| *i as u32).collect(),
-                values: row.data().to_vec(),
-            })
-            .collect();
-        Self::from_rows(&rows, self.matrix.cols())
-    }
-}
-
-impl Records for SparseRecords {
-    type Elem = f32;
-
-    fn nsamples(&self) -> usize {
-        self.matrix.rows()
-    }
-
-    fn nfeatures(&self) -> usize {
-        self.matrix.cols()
-    }
-}
+pub use super::sparse_records::SparseRecords;
 
 /// Errors of [`SoftmaxRegression`] fitting.
 #[derive(Debug, Error)]
@@ -371,6 +310,7 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::SparseVector;
     use linfa::traits::Predict;
 
     fn toy() -> DatasetBase<SparseRecords, Array1<usize>> {

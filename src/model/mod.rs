@@ -6,6 +6,7 @@ pub mod artifact;
 pub mod estimator;
 mod objective;
 pub mod registry;
+mod sparse_records;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

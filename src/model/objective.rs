@@ -14,7 +14,7 @@ use argmin::core::{CostFunction, Gradient};
 use ndarray::Array1;
 use rayon::prelude::*;
 
-use super::estimator::SparseRecords;
+use super::sparse_records::SparseRecords;
 
 /// The records in compressed sparse columns: for each feature, the documents it occurs in
 /// and its values there.

@@ -4,6 +4,7 @@
 
 mod charts;
 pub mod data;
+mod fitting;
 mod html;
 pub mod metrics;
 pub mod predictions;
@@ -14,19 +15,15 @@ pub mod selection;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use linfa::dataset::DatasetBase;
-use linfa::traits::Fit;
-use ndarray::Array1;
 use thiserror::Error;
 
-use crate::features::{FeatureError, FeatureExtractor, FeatureSettings, Scratch, TargetFeatures};
+use crate::features::{FeatureError, FeatureSettings, TargetFeatures};
 use crate::model::artifact::{Artifact, ArtifactError};
-use crate::model::estimator::{
-    softmax_in_place, EstimatorError, SoftmaxRegression, SoftmaxRegressionParams, SparseRecords,
-};
+use crate::model::estimator::{softmax_in_place, EstimatorError};
 use crate::model::{Classifier, ModelMetadata, Task};
 use crate::summarize::IdfTable;
 pub use data::{DataError, Example, LabeledData};
+use fitting::{fit, logits, probabilities};
 pub use html::render_html;
 pub use metrics::Evaluation;
 pub use predictions::{predict_examples, DetailedEvaluation, ExamplePrediction, ReliabilityBin};
@@ -285,73 +282,6 @@ fn label_set(examples: &[Example]) -> Vec<String> {
     labels.sort();
     labels.dedup();
     labels
-}
-
-fn params(
-    labels: &[String],
-    targets: &[usize],
-    rows: &[usize],
-    candidate: Candidate,
-) -> SoftmaxRegressionParams {
-    SoftmaxRegressionParams::new(labels.len())
-        .l2_penalty(candidate.l2)
-        .class_weights(selection::class_weights(
-            labels.len(),
-            targets,
-            rows,
-            candidate.class_weight_power,
-        ))
-}
-
-fn fit(
-    settings: &FeatureSettings,
-    examples: &[Example],
-    targets: &[usize],
-    labels: &[String],
-    rows: &[usize],
-    candidate: Candidate,
-) -> Result<(FeatureExtractor, SoftmaxRegression), TrainError> {
-    let docs: Vec<_> = rows.iter().map(|i| examples[*i].document()).collect();
-    let extractor = FeatureExtractor::fit(settings.clone(), &docs)?;
-    let dataset = DatasetBase::new(
-        records(&extractor, examples, rows),
-        Array1::from_iter(rows.iter().map(|i| targets[*i])),
-    );
-    let regression = params(labels, targets, rows, candidate).fit(&dataset)?;
-    Ok((extractor, regression))
-}
-
-fn records(extractor: &FeatureExtractor, examples: &[Example], rows: &[usize]) -> SparseRecords {
-    let mut scratch = Scratch::default();
-    let vectors: Vec<_> = rows
-        .iter()
-        .map(|i| extractor.transform(&examples[*i].document(), &mut scratch))
-        .collect();
-    SparseRecords::from_rows(&vectors, extractor.dimension())
-}
-
-fn logits(
-    extractor: &FeatureExtractor,
-    regression: &SoftmaxRegression,
-    examples: &[Example],
-    rows: &[usize],
-) -> Vec<Vec<f32>> {
-    let mut scratch = Scratch::default();
-    rows.iter()
-        .map(|i| {
-            let v = extractor.transform(&examples[*i].document(), &mut scratch);
-            let mut out = vec![0.0; regression.classes()];
-            regression.logits_into(&v.indices, &v.values, &mut out);
-            out
-        })
-        .collect()
-}
-
-fn probabilities(mut logits: Vec<Vec<f32>>, temperature: f32) -> Vec<Vec<f32>> {
-    logits
-        .iter_mut()
-        .for_each(|l| softmax_in_place(l, temperature));
-    logits
 }
 
 /// The temperature minimising the negative log-likelihood of `truth` (golden-section search

@@ -11,7 +11,8 @@ use rand::SeedableRng;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{logits, params, probabilities, records, Example, TrainError, TrainOptions};
+use super::fitting::{logits, params, probabilities, records};
+use super::{Example, TrainError, TrainOptions};
 use crate::features::{FeatureExtractor, FeatureSettings};
 use crate::train::metrics::Evaluation;
 
