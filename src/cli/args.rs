@@ -62,7 +62,7 @@ pub(super) struct ServeArgs {
     /// Serve docclass.v1.AdminService (ReloadModels); requires the token when auth is on.
     #[arg(long, env = "DOCCLASS_ENABLE_ADMIN")]
     pub(super) enable_admin: bool,
-    /// Serve Prometheus metrics over HTTP at http://<this address>/metrics (off when unset).
+    /// Serve Prometheus metrics over HTTP at http://METRICS_ADDR/metrics (off when unset).
     #[arg(long, env = "DOCCLASS_METRICS_ADDR")]
     pub(super) metrics_addr: Option<String>,
     /// Write (the first 4 KiB of) each request's document text to the request log span.
@@ -155,7 +155,7 @@ pub(super) struct TrainArgs {
     pub(super) data: PathBuf,
     #[command(flatten)]
     pub(super) fields: DataFieldArgs,
-    /// Model name; written to <out>/<name>.model.
+    /// Model name; written to OUT/NAME.model (OUT and NAME as given).
     #[arg(long)]
     pub(super) name: String,
     /// Output directory.
