@@ -201,6 +201,11 @@ pub(super) struct TrainArgs {
     /// the two (FNC-1 has bars on both).
     #[arg(long, value_enum, default_value = "official")]
     pub(super) select_by: SelectByArg,
+    /// Per-target stance models: also train on a copy of every example without its target,
+    /// weighing this much (0 = none), so that the shared weights answer well on their own,
+    /// as they must for a target never seen in training.
+    #[arg(long, default_value_t = 0.0)]
+    pub(super) untargeted_copies: f32,
 }
 
 #[derive(Args)]

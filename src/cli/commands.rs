@@ -49,6 +49,7 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
             (false, false) => args.class_weight_power,
         },
         select_by: args.select_by.into(),
+        untargeted_copies: args.untargeted_copies,
         command,
     };
     let outcome = train::train(&options)?;

@@ -40,6 +40,9 @@ pub enum EstimatorError {
     /// No record to learn from.
     #[error("the dataset is empty")]
     EmptyDataset,
+    /// The dataset's sample weights do not fit its records.
+    #[error("invalid sample weights: {0}")]
+    InvalidWeights(String),
     /// The optimiser failed.
     #[error("optimiser failed: {0}")]
     Optimizer(String),
@@ -247,6 +250,8 @@ pub fn argmax(values: ArrayView1<f32>) -> usize {
 impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionValidParams {
     type Object = SoftmaxRegression;
 
+    /// Fits the weights; each record counts with its class weight times its own weight in
+    /// the dataset (`DatasetBase::with_weights`; 1 when the dataset has none).
     fn fit(
         &self,
         dataset: &DatasetBase<SparseRecords, Array1<usize>>,
@@ -261,10 +266,28 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
                 classes: self.classes,
             });
         }
+        if let Some(weights) = dataset.weights() {
+            if weights.len() != samples {
+                return Err(EstimatorError::InvalidWeights(format!(
+                    "{} weights for {samples} records",
+                    weights.len()
+                )));
+            }
+            if let Some(bad) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+                return Err(EstimatorError::InvalidWeights(format!(
+                    "{bad} is not a finite number >= 0"
+                )));
+            }
+        }
+        // A sample weighs its class weight times its own weight in the dataset (1 if none).
         let sample_weights: Vec<f64> = dataset
             .targets
             .iter()
-            .map(|t| self.class_weights.as_ref().map_or(1.0, |w| w[*t]))
+            .enumerate()
+            .map(|(i, t)| {
+                self.class_weights.as_ref().map_or(1.0, |w| w[*t])
+                    * f64::from(dataset.weight_for(i))
+            })
             .collect();
         let features = dataset.records.nfeatures();
         let objective = Objective::new(
@@ -339,6 +362,57 @@ mod tests {
             assert!((row.sum() - 1.0).abs() < 1e-5);
             assert!(row.iter().any(|p| *p > 0.8));
         }
+    }
+
+    #[test]
+    fn a_record_of_weight_two_counts_as_two_records() {
+        let params = SoftmaxRegressionParams::new(3).l2_penalty(1e-2);
+        let dataset = toy();
+        let mut weights = Array1::from_elem(30, 1.0f32);
+        weights[4] = 2.0;
+        let weighted = params
+            .fit(&dataset.clone().with_weights(weights))
+            .expect("fit");
+        let mut rows: Vec<SparseVector> = (0..30)
+            .map(|i| SparseVector {
+                indices: vec![(i % 3) as u32, 3],
+                values: vec![1.0, 0.5],
+            })
+            .collect();
+        rows.push(rows[4].clone());
+        let targets = Array1::from_iter((0..30).map(|i| i % 3).chain([4 % 3]));
+        let repeated = params
+            .fit(&DatasetBase::new(
+                SparseRecords::from_rows(&rows, 4),
+                targets,
+            ))
+            .expect("fit");
+        let unweighted = params.fit(&dataset).expect("fit");
+        let logits = |model: &SoftmaxRegression| {
+            let mut out = vec![0.0; 3];
+            model.logits_into(&[1, 3], &[1.0, 0.5], &mut out);
+            out
+        };
+        let (weighted, repeated, unweighted) =
+            (logits(&weighted), logits(&repeated), logits(&unweighted));
+        for (a, b) in weighted.iter().zip(&repeated) {
+            assert!((a - b).abs() < 1e-3, "{weighted:?} vs {repeated:?}");
+        }
+        assert!(
+            weighted[1] - unweighted[1] > 1e-3,
+            "the weight changed nothing"
+        );
+    }
+
+    #[test]
+    fn sample_weights_that_do_not_fit_are_typed_errors() {
+        let params = SoftmaxRegressionParams::new(3);
+        let short = params.fit(&toy().with_weights(Array1::from_elem(29, 1.0)));
+        assert!(matches!(short, Err(EstimatorError::InvalidWeights(_))));
+        let mut negative = Array1::from_elem(30, 1.0f32);
+        negative[7] = -1.0;
+        let negative = params.fit(&toy().with_weights(negative));
+        assert!(matches!(negative, Err(EstimatorError::InvalidWeights(_))));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::features::{FeatureExtractor, FeatureSettings, Scratch};
 use crate::model::estimator::{
     softmax_in_place, SoftmaxRegression, SoftmaxRegressionParams, SparseRecords,
 };
+use crate::text::Document;
 
 /// The estimator's hyperparameters for `candidate`, class weights counted over `rows`.
 pub(super) fn params(
@@ -28,7 +29,8 @@ pub(super) fn params(
         ))
 }
 
-/// Fits the feature extractor and the regression on the examples at `rows`.
+/// Fits the feature extractor and the regression on the examples at `rows` (with untargeted
+/// copies of weight `untargeted_copies`, see [`training_set`]).
 pub(super) fn fit(
     settings: &FeatureSettings,
     examples: &[Example],
@@ -36,29 +38,58 @@ pub(super) fn fit(
     labels: &[String],
     rows: &[usize],
     candidate: Candidate,
+    untargeted_copies: f32,
 ) -> Result<(FeatureExtractor, SoftmaxRegression), TrainError> {
     let docs: Vec<_> = rows.iter().map(|i| examples[*i].document()).collect();
     let extractor = FeatureExtractor::fit(settings.clone(), &docs)?;
-    let dataset = DatasetBase::new(
-        records(&extractor, examples, rows),
-        Array1::from_iter(rows.iter().map(|i| targets[*i])),
-    );
+    let dataset = training_set(&extractor, examples, targets, rows, untargeted_copies);
     let regression = params(labels, targets, rows, candidate).fit(&dataset)?;
     Ok((extractor, regression))
 }
 
-/// The feature vectors of the examples at `rows`, stacked as sparse records.
-pub(super) fn records(
+/// The feature vectors and labels of the examples at `rows`, stacked as sparse records.
+///
+/// With `untargeted_copies > 0`, every example that has a target is also added once more
+/// without it, weighing `untargeted_copies` (the examples themselves weigh 1). A per-target
+/// model sees only its shared features on such a copy, so its shared weights learn to answer
+/// on their own, as they must for a target never seen in training. The vocabulary is the
+/// extractor's, learned from the examples alone.
+pub(super) fn training_set(
     extractor: &FeatureExtractor,
     examples: &[Example],
+    targets: &[usize],
     rows: &[usize],
-) -> SparseRecords {
+    untargeted_copies: f32,
+) -> DatasetBase<SparseRecords, Array1<usize>> {
+    let copied: Vec<usize> = if untargeted_copies > 0.0 {
+        rows.iter()
+            .copied()
+            .filter(|i| examples[*i].target.is_some())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut scratch = Scratch::default();
-    let vectors: Vec<_> = rows
-        .iter()
-        .map(|i| extractor.transform(&examples[*i].document(), &mut scratch))
+    let originals = rows.iter().map(|i| examples[*i].document());
+    let copies = copied.iter().map(|i| Document {
+        target: None,
+        ..examples[*i].document()
+    });
+    let vectors: Vec<_> = originals
+        .chain(copies)
+        .map(|document| extractor.transform(&document, &mut scratch))
         .collect();
-    SparseRecords::from_rows(&vectors, extractor.dimension())
+    let labels = rows.iter().chain(&copied).map(|i| targets[*i]);
+    let dataset = DatasetBase::new(
+        SparseRecords::from_rows(&vectors, extractor.dimension()),
+        Array1::from_iter(labels),
+    );
+    if copied.is_empty() {
+        return dataset;
+    }
+    let weights = std::iter::repeat_n(1.0, rows.len())
+        .chain(std::iter::repeat_n(untargeted_copies, copied.len()));
+    dataset.with_weights(Array1::from_iter(weights))
 }
 
 /// The class scores (before softmax) of the examples at `rows`.
@@ -85,4 +116,68 @@ pub(super) fn probabilities(mut logits: Vec<Vec<f32>>, temperature: f32) -> Vec<
         .iter_mut()
         .for_each(|l| softmax_in_place(l, temperature));
     logits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{NgramRange, TargetFeatures};
+    use linfa::dataset::Records;
+
+    fn example(text: &str, target: Option<&str>, label: &str) -> Example {
+        Example {
+            id: None,
+            title: String::new(),
+            text: text.into(),
+            target: target.map(str::to_string),
+            label: label.into(),
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn untargeted_copies_repeat_targeted_examples_without_their_target() {
+        let examples = vec![
+            example("good policy indeed", Some("policy"), "FAVOR"),
+            example("bad policy indeed", Some("policy"), "AGAINST"),
+            example("good plan indeed", Some("plan"), "FAVOR"),
+            example("bad plan, no target", None, "AGAINST"),
+        ];
+        let targets = [1, 0, 1, 0];
+        let settings = FeatureSettings {
+            word_ngrams: NgramRange { min: 1, max: 1 },
+            min_df: 1,
+            target_features: TargetFeatures::PerTarget,
+            ..Default::default()
+        };
+        let rows = [0, 1, 2, 3];
+        let docs: Vec<_> = examples.iter().map(Example::document).collect();
+        let extractor = FeatureExtractor::fit(settings, &docs).expect("vocabulary");
+
+        let plain = training_set(&extractor, &examples, &targets, &rows, 0.0);
+        assert_eq!(plain.records.nsamples(), 4);
+        assert!(plain.weights().is_none());
+
+        let copied = training_set(&extractor, &examples, &targets, &rows, 0.5);
+        assert_eq!(copied.records.nsamples(), 7);
+        assert_eq!(copied.targets.to_vec(), vec![1, 0, 1, 0, 1, 0, 1]);
+        assert_eq!(
+            copied.weights().expect("weights"),
+            &[1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5]
+        );
+        // Copy k is example k's features without its target: the shared ones only.
+        let mut scratch = Scratch::default();
+        for (copy, original) in [(4, 0), (5, 1), (6, 2)] {
+            let untargeted = Document {
+                target: None,
+                ..examples[original].document()
+            };
+            let expected = extractor.transform(&untargeted, &mut scratch);
+            let targeted = extractor.transform(&examples[original].document(), &mut scratch);
+            let row = copied.records.row(copy).expect("row");
+            let expected: Vec<usize> = expected.indices.iter().map(|c| *c as usize).collect();
+            assert_eq!(row.indices(), expected.as_slice());
+            assert!(row.indices().len() < targeted.indices.len());
+        }
+    }
 }

@@ -108,6 +108,10 @@ pub struct TrainOptions {
     pub class_weight_powers: Vec<f64>,
     /// Which cross-validation figure chooses the candidate.
     pub select_by: SelectBy,
+    /// Weight of an extra copy of every training example that has a target, without the
+    /// target (0 = no copies; per-target stance models only). The shared weights then answer
+    /// on their own, which is all a target never seen in training gets.
+    pub untargeted_copies: f32,
     /// How training was invoked (recorded in the model).
     pub command: String,
 }
@@ -150,6 +154,11 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         TargetFeatures::Ignore
     });
     settings.validate()?;
+    if options.untargeted_copies > 0.0 && settings.target_features != TargetFeatures::PerTarget {
+        return Err(TrainError::InvalidOption(
+            "untargeted copies need per-target features (stance data with targets)".into(),
+        ));
+    }
     let targets: Vec<usize> = examples
         .iter()
         .map(|e| labels.iter().position(|l| *l == e.label).unwrap_or(0))
@@ -176,7 +185,15 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         (None, 1.0)
     } else {
         let progress = spinner(format!("validating (L2 {l2_penalty:e})"));
-        let fitted = fit(&settings, examples, &targets, &labels, &train_part, chosen)?;
+        let fitted = fit(
+            &settings,
+            examples,
+            &targets,
+            &labels,
+            &train_part,
+            chosen,
+            options.untargeted_copies,
+        )?;
         let logits = logits(&fitted.0, &fitted.1, examples, &validation_part);
         let truth: Vec<usize> = validation_part.iter().map(|i| targets[*i]).collect();
         let temperature = fit_temperature(&logits, &truth);
@@ -190,7 +207,15 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
 
     let progress = spinner(format!("fitting on all {} documents", examples.len()));
     let everything: Vec<usize> = (0..examples.len()).collect();
-    let (extractor, regression) = fit(&settings, examples, &targets, &labels, &everything, chosen)?;
+    let (extractor, regression) = fit(
+        &settings,
+        examples,
+        &targets,
+        &labels,
+        &everything,
+        chosen,
+        options.untargeted_copies,
+    )?;
     progress.finish_and_clear();
 
     let mut metrics = std::collections::BTreeMap::new();
@@ -265,6 +290,12 @@ fn validate_options(options: &TrainOptions) -> Result<(), TrainError> {
     {
         return Err(TrainError::InvalidOption(format!(
             "class-weight power must be a finite number >= 0, got {power}"
+        )));
+    }
+    if !options.untargeted_copies.is_finite() || options.untargeted_copies < 0.0 {
+        return Err(TrainError::InvalidOption(format!(
+            "untargeted-copy weight must be a finite number >= 0, got {}",
+            options.untargeted_copies
         )));
     }
     if selection::candidates(options).len() > 1 && options.folds < 2 {
@@ -349,4 +380,74 @@ fn bar(length: u64, message: &'static str) -> Progress {
 
 fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(
+        task: Task,
+        data: PathBuf,
+        out_dir: PathBuf,
+        untargeted_copies: f32,
+    ) -> TrainOptions {
+        TrainOptions {
+            task,
+            data,
+            fields: data::FieldNames::default(),
+            name: "copies".into(),
+            out_dir,
+            validation: 0.0,
+            seed: 1,
+            features: FeatureSettings {
+                min_df: 1,
+                ..Default::default()
+            },
+            target_features: None,
+            l2_penalties: vec![1e-3],
+            folds: 2,
+            class_weight_powers: vec![0.0],
+            select_by: SelectBy::Official,
+            untargeted_copies,
+            command: String::new(),
+        }
+    }
+
+    #[test]
+    fn untargeted_copies_train_stance_models_and_are_refused_elsewhere() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stance = dir.path().join("stance.jsonl");
+        let lines: Vec<String> = (0..12)
+            .map(|i| {
+                let (stance, word) = if i % 2 == 0 { ("FAVOR", "good") } else { ("AGAINST", "bad") };
+                let target = ["policy", "plan"][i % 3 % 2];
+                format!(r#"{{"text": "{word} idea number {i}", "target": "{target}", "stance": "{stance}"}}"#)
+            })
+            .collect();
+        std::fs::write(&stance, lines.join("\n")).expect("write");
+        let trained = train(&options(
+            Task::Stance,
+            stance.clone(),
+            dir.path().into(),
+            0.5,
+        ));
+        assert!(trained.expect("stance model").path.exists());
+
+        let topic = dir.path().join("topic.jsonl");
+        std::fs::write(
+            &topic,
+            "{\"text\": \"goal scored\", \"topic\": \"sport\"}\n{\"text\": \"shares fell\", \"topic\": \"business\"}\n",
+        )
+        .expect("write");
+        let out = dir.path().join("topic-out");
+        let refused = train(&options(Task::Topic, topic, out.clone(), 0.5));
+        assert!(
+            matches!(&refused, Err(TrainError::InvalidOption(m)) if m.contains("per-target")),
+            "{refused:?}"
+        );
+        assert!(!out.join("copies.model").exists());
+        let negative = train(&options(Task::Stance, stance, dir.path().into(), -1.0));
+        assert!(matches!(negative, Err(TrainError::InvalidOption(_))));
+    }
 }

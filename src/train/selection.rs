@@ -2,16 +2,14 @@
 //! cross-validation folds and the grid of candidate settings (L2 penalty × class-weight
 //! power) scored by cross-validation.
 
-use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
-use ndarray::Array1;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::fitting::{logits, params, probabilities, records};
+use super::fitting::{logits, params, probabilities, training_set};
 use super::{Example, TrainError, TrainOptions};
 use crate::features::{FeatureExtractor, FeatureSettings};
 use crate::train::metrics::Evaluation;
@@ -139,9 +137,12 @@ pub fn cross_validate(
             .collect();
         let docs: Vec<_> = fit_on.iter().map(|i| examples[*i].document()).collect();
         let extractor = FeatureExtractor::fit(settings.clone(), &docs)?;
-        let dataset = DatasetBase::new(
-            records(&extractor, examples, &fit_on),
-            Array1::from_iter(fit_on.iter().map(|i| targets[*i])),
+        let dataset = training_set(
+            &extractor,
+            examples,
+            targets,
+            &fit_on,
+            options.untargeted_copies,
         );
         let truth: Vec<usize> = held_out.iter().map(|i| targets[*i]).collect();
         for (c, candidate) in grid.iter().enumerate() {
