@@ -336,16 +336,24 @@ mod tests {
     use crate::features::SparseVector;
     use linfa::traits::Predict;
 
+    /// Row i of the toy problem and its class: feature 0 marks class 0, feature 1 class 1,
+    /// feature 2 class 2; feature 3 is noise.
+    fn toy_row(i: usize) -> (SparseVector, usize) {
+        let row = SparseVector {
+            indices: vec![(i % 3) as u32, 3],
+            values: vec![1.0, 0.5],
+        };
+        (row, i % 3)
+    }
+
+    /// A dataset of the toy rows `rows`, in that order.
+    fn toy_of(rows: impl Iterator<Item = usize>) -> DatasetBase<SparseRecords, Array1<usize>> {
+        let (rows, targets): (Vec<_>, Vec<_>) = rows.map(toy_row).unzip();
+        DatasetBase::new(SparseRecords::from_rows(&rows, 4), Array1::from(targets))
+    }
+
     fn toy() -> DatasetBase<SparseRecords, Array1<usize>> {
-        // Feature 0 marks class 0, feature 1 class 1, feature 2 class 2; feature 3 is noise.
-        let rows: Vec<SparseVector> = (0..30)
-            .map(|i| SparseVector {
-                indices: vec![(i % 3) as u32, 3],
-                values: vec![1.0, 0.5],
-            })
-            .collect();
-        let targets = Array1::from_iter((0..30).map(|i| i % 3));
-        DatasetBase::new(SparseRecords::from_rows(&rows, 4), targets)
+        toy_of(0..30)
     }
 
     #[test]
@@ -373,20 +381,7 @@ mod tests {
         let weighted = params
             .fit(&dataset.clone().with_weights(weights))
             .expect("fit");
-        let mut rows: Vec<SparseVector> = (0..30)
-            .map(|i| SparseVector {
-                indices: vec![(i % 3) as u32, 3],
-                values: vec![1.0, 0.5],
-            })
-            .collect();
-        rows.push(rows[4].clone());
-        let targets = Array1::from_iter((0..30).map(|i| i % 3).chain([4 % 3]));
-        let repeated = params
-            .fit(&DatasetBase::new(
-                SparseRecords::from_rows(&rows, 4),
-                targets,
-            ))
-            .expect("fit");
+        let repeated = params.fit(&toy_of((0..30).chain([4]))).expect("fit");
         let unweighted = params.fit(&dataset).expect("fit");
         let logits = |model: &SoftmaxRegression| {
             let mut out = vec![0.0; 3];

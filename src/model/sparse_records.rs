@@ -40,19 +40,6 @@ impl SparseRecords {
     pub fn row(&self, i: usize) -> Option<CsVecView<'_, f32>> {
         self.matrix.outer_view(i)
     }
-
-    /// The rows at `selection`, in that order.
-    pub fn select(&self, selection: &[usize]) -> Self {
-        let rows: Vec<SparseVector> = selection
-            .iter()
-            .filter_map(|i| self.row(*i))
-            .map(|row| SparseVector {
-                indices: row.indices().iter().map(|i| *i as u32).collect(),
-                values: row.data().to_vec(),
-            })
-            .collect();
-        Self::from_rows(&rows, self.matrix.cols())
-    }
 }
 
 impl Records for SparseRecords {
