@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use thiserror::Error;
@@ -88,6 +88,9 @@ pub struct LoadedModel {
     pub path: PathBuf,
     /// Version string: format version and payload digest prefix.
     pub version: String,
+    /// The answer counters of this model, one per label, registered on its first answer
+    /// (see [`crate::telemetry::record_prediction`]).
+    pub prediction_counters: OnceLock<Vec<metrics::Counter>>,
 }
 
 /// Every model the server can answer with, shared read-only between requests.
@@ -216,6 +219,7 @@ impl Classifiers {
                 classifier,
                 path,
                 version,
+                prediction_counters: OnceLock::new(),
             }),
         );
         Ok(())

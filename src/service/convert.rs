@@ -17,11 +17,7 @@ pub fn prediction(
     let labels = &classifier.metadata().labels;
     let answer = classifier.predict(document, explain);
     let best = answer.best();
-    crate::telemetry::record_prediction(
-        &classifier.metadata().name,
-        classifier.metadata().task.as_str(),
-        &labels[best],
-    );
+    crate::telemetry::record_prediction(model, best);
     let mut scores: Vec<pb::LabelScore> = labels
         .iter()
         .zip(&answer.probabilities)

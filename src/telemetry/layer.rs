@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -46,20 +46,32 @@ pub struct TelemetryLayer {
 #[derive(Debug)]
 struct Shared {
     /// The label of every served RPC by its path, `/package.Service/Method`.
-    methods: HashMap<String, Rpc>,
+    methods: HashMap<String, Arc<Rpc>>,
     /// The label of every other path.
-    unknown: Rpc,
+    unknown: Arc<Rpc>,
     log_text: bool,
 }
 
-/// How one RPC is labelled in metrics and logs; built once per server, cloned per request
-/// without copying the text.
-#[derive(Debug, Clone)]
+/// How one RPC is labelled in metrics and logs, and its metric handles; built once per
+/// server and shared by its requests.
+#[derive(Debug)]
 struct Rpc {
     service: Arc<str>,
     method: Arc<str>,
     /// `service/method`, as logged.
     name: Arc<str>,
+    /// Registered on the RPC's first request, when the recorder (if any) is installed, so a
+    /// request updates its series without building and looking up their keys.
+    metrics: OnceLock<RpcMetrics>,
+}
+
+/// The series of one RPC that every request updates.
+#[derive(Debug)]
+struct RpcMetrics {
+    in_flight: metrics::Gauge,
+    duration: metrics::Histogram,
+    /// Requests finished with `OK`; other codes are rarer and registered when they occur.
+    finished_ok: metrics::Counter,
 }
 
 impl Rpc {
@@ -68,7 +80,36 @@ impl Rpc {
             service: service.into(),
             method: method.into(),
             name: format!("{service}/{method}").into(),
+            metrics: OnceLock::new(),
         }
+    }
+
+    fn metrics(&self) -> &RpcMetrics {
+        self.metrics.get_or_init(|| RpcMetrics {
+            in_flight: metrics::gauge!(REQUESTS_IN_FLIGHT, self.labels()),
+            duration: metrics::histogram!(REQUEST_DURATION, self.labels()),
+            finished_ok: self.finished(tonic::Code::Ok),
+        })
+    }
+
+    /// The counter of this RPC's requests finished with `code`.
+    fn finished(&self, code: tonic::Code) -> metrics::Counter {
+        let mut labels = self.labels();
+        labels.push(metrics::Label::new("code", code_name(code)));
+        metrics::counter!(REQUESTS_TOTAL, labels)
+    }
+
+    fn labels(&self) -> Vec<metrics::Label> {
+        vec![
+            metrics::Label::new(
+                "service",
+                metrics::SharedString::from(Arc::clone(&self.service)),
+            ),
+            metrics::Label::new(
+                "method",
+                metrics::SharedString::from(Arc::clone(&self.method)),
+            ),
+        ]
     }
 }
 
@@ -94,7 +135,7 @@ impl TelemetryLayer {
                         let service = format!("{}.{}", file.package(), service.name());
                         methods.insert(
                             format!("/{service}/{}", method.name()),
-                            Rpc::new(&service, method.name()),
+                            Arc::new(Rpc::new(&service, method.name())),
                         );
                     }
                 }
@@ -103,7 +144,7 @@ impl TelemetryLayer {
         Self {
             shared: Arc::new(Shared {
                 methods,
-                unknown: Rpc::new("unknown", "unknown"),
+                unknown: Arc::new(Rpc::new("unknown", "unknown")),
                 log_text,
             }),
         }
@@ -146,8 +187,7 @@ where
             .shared
             .methods
             .get(request.uri().path())
-            .unwrap_or(&self.shared.unknown)
-            .clone();
+            .map_or_else(|| Arc::clone(&self.shared.unknown), Arc::clone);
         let request_id = request
             .headers()
             .get("x-request-id")
@@ -280,16 +320,15 @@ impl Body for TelemetryBody {
 
 /// One request being accounted for; finishing (or dropping) it records the outcome once.
 struct Outcome {
-    rpc: Rpc,
+    rpc: Arc<Rpc>,
     started: Instant,
     span: tracing::Span,
     done: bool,
 }
 
 impl Outcome {
-    fn start(rpc: Rpc, span: tracing::Span) -> Self {
-        metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => rpc.service.clone(), "method" => rpc.method.clone())
-            .increment(1.0);
+    fn start(rpc: Arc<Rpc>, span: tracing::Span) -> Self {
+        rpc.metrics().in_flight.increment(1.0);
         Self {
             rpc,
             started: Instant::now(),
@@ -307,20 +346,13 @@ impl Outcome {
             return;
         }
         let seconds = self.started.elapsed().as_secs_f64();
-        let Rpc {
-            service, method, ..
-        } = self.rpc.clone();
-        metrics::gauge!(REQUESTS_IN_FLIGHT, "service" => service.clone(), "method" => method.clone())
-            .decrement(1.0);
-        metrics::histogram!(REQUEST_DURATION, "service" => service.clone(), "method" => method.clone())
-            .record(seconds);
-        metrics::counter!(
-            REQUESTS_TOTAL,
-            "service" => service,
-            "method" => method,
-            "code" => code_name(code)
-        )
-        .increment(1);
+        let series = self.rpc.metrics();
+        series.in_flight.decrement(1.0);
+        series.duration.record(seconds);
+        match code {
+            tonic::Code::Ok => series.finished_ok.increment(1),
+            _ => self.rpc.finished(code).increment(1),
+        }
         let latency_ms = seconds * 1000.0;
         let status = code_name(code);
         self.span.in_scope(|| match code {

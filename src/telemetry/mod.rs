@@ -13,6 +13,8 @@ mod logging;
 
 use std::borrow::Cow;
 
+use crate::model::registry::LoadedModel;
+
 pub use exporter::{install_recorder, serve_metrics, ExporterError};
 pub use layer::{RequestContext, TelemetryLayer};
 pub use logging::{init_logging, LogFormat, LogGuard};
@@ -28,15 +30,27 @@ pub const PREDICTIONS_TOTAL: &str = "docclass_predictions_total";
 /// Gauge (always 1): one series per loaded model with `name`, `version` and `task`.
 pub const MODEL_INFO: &str = "docclass_model_info";
 
-/// Counts one answer of `model` (of `task`) with `label`.
-pub fn record_prediction(model: &str, task: &'static str, label: &str) {
-    metrics::counter!(
-        PREDICTIONS_TOTAL,
-        "model" => model.to_string(),
-        "task" => task,
-        "label" => label.to_string()
-    )
-    .increment(1);
+/// Counts one answer of `model` with its label number `label`. The model's counters are
+/// registered on its first answer and kept with it, so an answer only increments one.
+pub fn record_prediction(model: &LoadedModel, label: usize) {
+    let counters = model.prediction_counters.get_or_init(|| {
+        let metadata = model.classifier.metadata();
+        metadata
+            .labels
+            .iter()
+            .map(|label| {
+                metrics::counter!(
+                    PREDICTIONS_TOTAL,
+                    "model" => metadata.name.clone(),
+                    "task" => metadata.task.as_str(),
+                    "label" => label.clone()
+                )
+            })
+            .collect()
+    });
+    if let Some(counter) = counters.get(label) {
+        counter.increment(1);
+    }
 }
 
 /// Longest document text written to a log line with `--log-text`, in bytes.
