@@ -2,17 +2,19 @@
 # Instructions per request, counted by callgrind: repeatable whatever else the machine is
 # doing (unlike req/s). Starts each given server binary under valgrind with instrumentation off,
 # warms it up, counts N requests, and prints instructions per request and the top functions.
-#   benches/callgrind.sh [--requests N] [--size 3k] [--rpc classify] [LABEL=BINARY ...]
+#   benches/callgrind.sh [--requests N] [--size 3k] [--rpc classify] [--metrics] [LABEL=BINARY ...]
 # Without LABEL=BINARY it measures target/release/docclass; `echo` as a label measures the
-# no-op Echo server of docclass-bench instead.
+# no-op Echo server of docclass-bench instead. --metrics serves Prometheus metrics as well
+# (--metrics-addr on an ephemeral port), as a production server would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requests=2000 size=3k rpc=classify servers=()
+requests=2000 size=3k rpc=classify servers=() serve_extra=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --requests) requests=$2; shift 2 ;;
         --size) size=$2; shift 2 ;;
         --rpc) rpc=$2; shift 2 ;;
+        --metrics) serve_extra=(--metrics-addr 127.0.0.1:0); shift ;;
         *) servers+=("$1"); shift ;;
     esac
 done
@@ -29,7 +31,7 @@ for spec in "${servers[@]}"; do
     if [[ $label == echo ]]; then
         command=("$bench" echo-server --addr "127.0.0.1:$port") call=echo
     else
-        command=("$binary" serve --addr "127.0.0.1:$port" --models models) call=$rpc
+        command=("$binary" serve --addr "127.0.0.1:$port" --models models "${serve_extra[@]}") call=$rpc
     fi
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/$label.%p" \
         "${command[@]}" >"$out/$label.log" 2>&1 &
