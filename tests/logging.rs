@@ -136,9 +136,15 @@ async fn at_the_default_level_only_failed_requests_are_logged() {
     assert_eq!(finished["fields"]["message"], "request finished");
     assert_eq!(finished["fields"]["status"], "INVALID_ARGUMENT");
     assert_eq!(finished["level"], "INFO");
+    // At this level the span is opened only for the line; it still carries the request.
     assert_eq!(
         finished["span"]["rpc"],
         "docclass.v1.DocumentService/Classify"
+    );
+    let request_id = finished["span"]["request_id"].as_str().expect("request id");
+    assert!(
+        !request_id.is_empty() && request_id != "log-test-1",
+        "{finished}"
     );
     let finished_lines = lines
         .iter()

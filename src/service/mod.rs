@@ -242,7 +242,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
                 service.classify_one(&request)
             })
             .await?;
-        telemetry::record_model(&answered_by(&response));
+        telemetry::record_model(|| answered_by(&response));
         Ok(Response::new(response))
     }
 
@@ -270,7 +270,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
                         .admission
                         .run(permit, deadline, move || worker.classify_one(&request))
                         .await
-                        .inspect(|response| telemetry::record_model(&answered_by(response)))
+                        .inspect(|response| telemetry::record_model(|| answered_by(response)))
                         .map_err(|error| {
                             let status = Status::from(error);
                             Status::new(
@@ -293,7 +293,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
         let permit = self.admission.try_admit()?;
         let service = self.clone();
         let request = request.into_inner();
-        telemetry::record_model("summarizer");
+        telemetry::record_model(|| "summarizer".to_string());
         telemetry::record_text(context.as_ref(), &request.text);
         let bytes = request.text.len() + request.title.len();
         let response = self

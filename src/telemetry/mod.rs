@@ -56,9 +56,13 @@ pub fn record_prediction(model: &LoadedModel, label: usize) {
 /// Longest document text written to a log line with `--log-text`, in bytes.
 const LOGGED_TEXT_BYTES: usize = 4096;
 
-/// Records on the current request span which model(s) answered.
-pub fn record_model(models: &str) {
-    tracing::Span::current().record("model", models);
+/// Records on the current request span which model(s) answered (`models` is only called
+/// when the request has an open span).
+pub fn record_model(models: impl FnOnce() -> String) {
+    let span = tracing::Span::current();
+    if !span.is_none() {
+        span.record("model", models());
+    }
 }
 
 /// Records the beginning of the document text on the current request span, only when the
