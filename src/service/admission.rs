@@ -7,11 +7,17 @@
 //! than handing it to a worker and back (two cross-thread wake-ups), so it runs on the
 //! runtime thread that decoded the request. The byte limit keeps such a stretch short
 //! enough that the runtime, and the health service, stay responsive.
+//!
+//! The slots are an atomic count, so admitting a request and giving its slot back take no
+//! lock. (tokio's `Semaphore` locks its list of waiters on every release, even when nobody
+//! waits; `async-lock`'s does as well.) Only a stream that finds every slot taken registers
+//! to be woken, and only then does a release notify.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, Notify};
 use tonic::metadata::MetadataMap;
 
 use super::ServiceError;
@@ -19,7 +25,7 @@ use super::ServiceError;
 /// Runs request work on a worker pool under a concurrency limit.
 #[derive(Debug, Clone)]
 pub struct Admission {
-    permits: Arc<Semaphore>,
+    slots: Arc<Slots>,
     limit: usize,
     inline_max_bytes: usize,
     pool: Arc<rayon::ThreadPool>,
@@ -94,7 +100,7 @@ impl Admission {
             .thread_name(|i| format!("docclass-worker-{i}"))
             .build()?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(limit.max(1))),
+            slots: Arc::new(Slots::new(limit.max(1))),
             limit: limit.max(1),
             inline_max_bytes: 0,
             pool: Arc::new(pool),
@@ -109,18 +115,15 @@ impl Admission {
     }
 
     /// A slot for one request, or `Overloaded` at once when every slot is taken.
-    pub fn try_admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
-        Arc::clone(&self.permits)
-            .try_acquire_owned()
-            .map_err(|_| ServiceError::Overloaded { limit: self.limit })
+    pub fn try_admit(&self) -> Result<Permit, ServiceError> {
+        self.slots
+            .try_take()
+            .ok_or(ServiceError::Overloaded { limit: self.limit })
     }
 
     /// A slot for one request, waiting for one to free up (bulk streams: backpressure).
-    pub async fn admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
-        Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| ServiceError::Overloaded { limit: self.limit })
+    pub async fn admit(&self) -> Permit {
+        self.slots.take().await
     }
 
     /// Runs the work of one unary request of `bytes` bytes of text holding `permit`: at once
@@ -128,7 +131,7 @@ impl Admission {
     /// else as [`run`](Self::run) does.
     pub async fn run_unary<T, F>(
         &self,
-        permit: OwnedSemaphorePermit,
+        permit: Permit,
         deadline: Deadline,
         bytes: usize,
         work: F,
@@ -149,7 +152,7 @@ impl Admission {
     /// (while queued or while running: the caller then gets `DeadlineExceeded` at once).
     pub async fn run<T, F>(
         &self,
-        permit: OwnedSemaphorePermit,
+        permit: Permit,
         deadline: Deadline,
         work: F,
     ) -> Result<T, ServiceError>
@@ -174,6 +177,88 @@ impl Admission {
                 .unwrap_or_else(|_| Err(deadline.exceeded())),
             None => answer.await,
         }
+    }
+}
+
+/// The request slots: how many are free, and a notification for streams waiting for one.
+#[derive(Debug)]
+struct Slots {
+    free: AtomicUsize,
+    /// Streams registered to be woken when a slot is given back.
+    waiting: AtomicUsize,
+    given_back: Notify,
+}
+
+/// One admitted request's slot, given back when dropped.
+#[derive(Debug)]
+pub struct Permit {
+    slots: Arc<Slots>,
+}
+
+impl Slots {
+    fn new(count: usize) -> Self {
+        Self {
+            free: AtomicUsize::new(count),
+            waiting: AtomicUsize::new(0),
+            given_back: Notify::new(),
+        }
+    }
+
+    /// A free slot, if there is one.
+    fn try_take(self: &Arc<Self>) -> Option<Permit> {
+        self.free
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |free| {
+                free.checked_sub(1)
+            })
+            .ok()
+            .map(|_| Permit {
+                slots: Arc::clone(self),
+            })
+    }
+
+    /// A slot, waiting for one to be given back if none is free.
+    async fn take(self: &Arc<Self>) -> Permit {
+        loop {
+            if let Some(permit) = self.try_take() {
+                return permit;
+            }
+            let given_back = self.given_back.notified();
+            tokio::pin!(given_back);
+            // Registered before counting as waiting, and the count raised before looking
+            // again: a slot given back after that look sees the count and wakes this task.
+            given_back.as_mut().enable();
+            let _waiting = Waiting::register(&self.waiting);
+            if let Some(permit) = self.try_take() {
+                return permit;
+            }
+            given_back.await;
+        }
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.slots.free.fetch_add(1, Ordering::SeqCst);
+        if self.slots.waiting.load(Ordering::SeqCst) > 0 {
+            self.slots.given_back.notify_one();
+        }
+    }
+}
+
+/// Counts one waiting stream for as long as it lives (a stream dropped while waiting stops
+/// counting).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn register(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -280,6 +365,59 @@ mod tests {
             .run_unary(admission.try_admit().expect("slot"), past, 1, || Ok(()))
             .await;
         assert!(matches!(late, Err(ServiceError::DeadlineExceeded { .. })));
-        assert_eq!(admission.permits.available_permits(), 4);
+        assert_eq!(admission.slots.free.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_stream_gets_the_slot_given_back() {
+        let admission = Admission::new(1, 1).expect("pool");
+        let held = admission.try_admit().expect("slot");
+        let waiter = tokio::spawn({
+            let admission = admission.clone();
+            async move { admission.admit().await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished(), "admitted while every slot was taken");
+        assert_eq!(admission.slots.waiting.load(Ordering::SeqCst), 1);
+        drop(held);
+        let permit = tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("woken when the slot was given back")
+            .expect("task");
+        assert_eq!(admission.slots.waiting.load(Ordering::SeqCst), 0);
+        assert!(admission.try_admit().is_err());
+        drop(permit);
+        assert!(admission.try_admit().is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn slots_given_back_under_contention_all_return() {
+        // Streams and unary requests race for 3 slots; every waiter is admitted, and at the
+        // end all slots are free and nobody counts as waiting.
+        let admission = Admission::new(3, 1).expect("pool");
+        let tasks: Vec<_> = (0..64)
+            .map(|i| {
+                let admission = admission.clone();
+                tokio::spawn(async move {
+                    for _ in 0..50 {
+                        let permit = if i % 2 == 0 {
+                            Some(admission.admit().await)
+                        } else {
+                            admission.try_admit().ok()
+                        };
+                        tokio::task::yield_now().await;
+                        drop(permit);
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("no waiter left behind")
+                .expect("task");
+        }
+        assert_eq!(admission.slots.free.load(Ordering::SeqCst), 3);
+        assert_eq!(admission.slots.waiting.load(Ordering::SeqCst), 0);
     }
 }

@@ -25,7 +25,7 @@ use crate::summarize::SummarizeOptions;
 use crate::telemetry::{self, RequestContext};
 use crate::text::{self, Document};
 pub use admin::AdminService;
-pub use admission::{parse_grpc_timeout, Admission, Deadline};
+pub use admission::{parse_grpc_timeout, Admission, Deadline, Permit};
 pub use auth::BearerAuth;
 pub use server::{
     incoming, serve, transport, ServeError, ServerConfig, TlsFiles, DEFAULT_INLINE_MAX_BYTES,
@@ -264,7 +264,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
                     let request = item?;
                     telemetry::record_text(context.as_ref(), &request.text);
                     let id = request.id.clone();
-                    let permit = service.admission.admit().await?;
+                    let permit = service.admission.admit().await;
                     let worker = service.clone();
                     service
                         .admission
