@@ -1,5 +1,6 @@
 //! What an operator sees of a running server: Prometheus metrics on a separate HTTP port,
-//! and logs with one span per request (for quiet unary RPCs, opened only when a line is written).
+//! and logs with one span per request (for quiet unary RPCs, opened only when a line is
+//! written).
 //!
 //! The per-RPC accounting (request counts by code, latency, requests in flight, the request
 //! span) is a tower layer around every gRPC service ([`layer`]), so handlers stay free of
