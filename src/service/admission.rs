@@ -11,7 +11,9 @@
 //! The slots are an atomic count, so admitting a request and giving its slot back take no
 //! lock. (tokio's `Semaphore` locks its list of waiters on every release, even when nobody
 //! waits; `async-lock`'s does as well.) Only a stream that finds every slot taken registers
-//! to be woken, and only then does a release notify.
+//! to be woken, and only then does a release notify. A woken stream can find its slot taken
+//! by a unary request that came first, and then waits for the next one: released slots no
+//! longer go to waiting streams before anyone else, as they did with tokio's semaphore.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -163,8 +165,10 @@ impl Admission {
         deadline.check()?;
         let (tx, rx) = oneshot::channel();
         self.pool.spawn(move || {
-            let _permit = permit;
             let result = deadline.check().and_then(|()| run_guarded(work));
+            // The slot is free before the answer is: a caller that has its answer never
+            // sees its own slot still taken.
+            drop(permit);
             let _ = tx.send(result);
         });
         let answer = async {

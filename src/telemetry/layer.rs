@@ -372,15 +372,18 @@ impl Outcome {
     /// The request's span, opened now if it was not yet and a line of `level` would be
     /// written.
     fn span_for(&self, level: tracing::Level) -> tracing::Span {
+        if !self.span.is_none() {
+            return self.span.clone();
+        }
         let enabled = match level {
             tracing::Level::WARN => tracing::enabled!(tracing::Level::WARN),
             tracing::Level::INFO => tracing::enabled!(tracing::Level::INFO),
             _ => tracing::enabled!(tracing::Level::DEBUG),
         };
-        if self.span.is_none() && enabled {
+        if enabled {
             self.rpc.span(&self.request_id)
         } else {
-            self.span.clone()
+            tracing::Span::none()
         }
     }
 
