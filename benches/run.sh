@@ -4,12 +4,12 @@
 # drives each with the same load generator (same concurrency, duration and payloads) and
 # prints one markdown table with the ratios. See benches/README.md.
 #
-#   benches/run.sh            full run (~8 minutes plus build and venv)
+#   benches/run.sh            full run (~10 minutes plus build and venv)
 #   benches/run.sh --quick    short version (~3 minutes)
 #
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
-# 5) of the interleaved ours/Echo comparison.
+# 5) of the interleaved ours/Echo comparison (each round also paces ours at half its maximum).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -125,9 +125,13 @@ rm -f "$OUT/echo.pids"
 # apart).
 start ours-interleaved $PORT_OURS "$OUT/ours.pids" -- target/release/docclass serve --addr "127.0.0.1:$PORT_OURS" --models models
 start echo-interleaved $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --addr "127.0.0.1:$PORT_ECHO"
+# Each round also paces ours at half the maximum measured above: one paced row decides the
+# p99 target no better than one row decides the Echo ratio.
+half_ours=$(half_rate ours)
 for _ in $(seq "$ROUNDS"); do
     load ours-interleaved $PORT_OURS "$OUT/ours.pids" classify 3k
     load echo-interleaved $PORT_ECHO "$OUT/echo.pids" echo 3k
+    load ours-interleaved-paced $PORT_OURS "$OUT/ours.pids" classify 3k --rate "$half_ours"
 done
 stop
 
