@@ -15,10 +15,9 @@
 //! RPC of `DocumentService` and the health check) is opened only when its line is written:
 //! at the default level, a successful request then opens no span at all. Opening, entering
 //! and closing one cost 4.6% of a 3 KB Classify's instructions and more of its CPU time
-//! (benches/README.md). Streaming RPCs, the other
-//! services' RPCs (whose handlers log, e.g. model reloads), `--log-text` and any DEBUG
-//! directive open the span when the request arrives, as before, so that every line written
-//! during the request is inside it.
+//! (benches/README.md). Streaming RPCs, the other services' RPCs (whose handlers log, e.g.
+//! model reloads), `--log-text` and any DEBUG directive open the span when the request
+//! arrives, as before, so that every line written during the request is inside it.
 //!
 //! RPC names come from the served protos' descriptors, so a client sending arbitrary paths
 //! cannot grow the label set: unknown paths are counted as `unknown`.
