@@ -342,7 +342,7 @@ impl FeatureExtractor {
             }
         });
         radix_sort(&mut columns, &mut scratch.spare, self.dimension());
-        let vector = self.weigh(&columns, valued);
+        let vector = self.weigh(&columns, valued, &mut scratch.spare);
         scratch.columns = columns;
         vector
     }
@@ -373,7 +373,7 @@ impl FeatureExtractor {
             }
         });
         columns.sort_unstable();
-        (self.weigh(&columns, valued), terms)
+        (self.weigh(&columns, valued, &mut Vec::new()), terms)
     }
 }
 

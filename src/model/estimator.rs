@@ -169,10 +169,52 @@ impl SoftmaxRegression {
         let (Some(weights), classes) = (weights.as_slice(), weights.ncols()) else {
             return;
         };
-        for (feature, value) in indices.iter().zip(values) {
-            let start = *feature as usize * classes;
-            for (o, w) in out.iter_mut().zip(&weights[start..start + classes]) {
-                *o += value * w;
+        if out.len() != classes {
+            return add_rows_of_any_width(weights, classes, indices, values, out);
+        }
+        // A fixed class count lets each row's update compile to straight-line code.
+        match classes {
+            2 => add_rows::<2>(weights, indices, values, out),
+            3 => add_rows::<3>(weights, indices, values, out),
+            4 => add_rows::<4>(weights, indices, values, out),
+            5 => add_rows::<5>(weights, indices, values, out),
+            6 => add_rows::<6>(weights, indices, values, out),
+            _ => add_rows_of_any_width(weights, classes, indices, values, out),
+        }
+    }
+}
+
+/// Adds `values[i]` times row `indices[i]` of the `N`-column `weights` to `out` (of length
+/// `N`); rows past the end of `weights` are skipped.
+fn add_rows<const N: usize>(weights: &[f32], indices: &[u32], values: &[f32], out: &mut [f32]) {
+    let Ok(out) = <&mut [f32; N]>::try_from(out) else {
+        return;
+    };
+    let mut sums = *out;
+    for (feature, value) in indices.iter().zip(values) {
+        let start = *feature as usize * N;
+        if let Some(Ok(row)) = weights.get(start..start + N).map(<&[f32; N]>::try_from) {
+            for (sum, weight) in sums.iter_mut().zip(row) {
+                *sum += value * weight;
+            }
+        }
+    }
+    *out = sums;
+}
+
+/// [`add_rows`] for any number of columns (`classes`).
+fn add_rows_of_any_width(
+    weights: &[f32],
+    classes: usize,
+    indices: &[u32],
+    values: &[f32],
+    out: &mut [f32],
+) {
+    for (feature, value) in indices.iter().zip(values) {
+        let start = *feature as usize * classes;
+        if let Some(row) = weights.get(start..start + classes) {
+            for (sum, weight) in out.iter_mut().zip(row) {
+                *sum += value * weight;
             }
         }
     }
@@ -354,6 +396,31 @@ mod tests {
 
     fn toy() -> DatasetBase<SparseRecords, Array1<usize>> {
         toy_of(0..30)
+    }
+
+    #[test]
+    fn fixed_width_row_sums_equal_the_any_width_ones() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for classes in 2..=7 {
+            let weights: Vec<f32> = (0..50 * classes)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
+            // Row 60 is past the end and must be skipped by both.
+            let indices = [0u32, 7, 7, 19, 49, 60];
+            let values: Vec<f32> = indices.iter().map(|_| rng.gen_range(0.0..1.0)).collect();
+            let bias: Vec<f32> = (0..classes).map(|c| c as f32 * 0.25).collect();
+            let mut expected = bias.clone();
+            add_rows_of_any_width(&weights, classes, &indices, &values, &mut expected);
+            let model = SoftmaxRegression {
+                weights: Array2::from_shape_vec((50, classes), weights).expect("shape"),
+                bias: Array1::from(bias),
+            };
+            let mut logits = vec![0.0; classes];
+            model.logits_into(&indices, &values, &mut logits);
+            assert_eq!(logits, expected, "{classes} classes");
+            assert_ne!(logits, model.bias.to_vec(), "{classes} classes");
+        }
     }
 
     #[test]
