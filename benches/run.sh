@@ -9,7 +9,8 @@
 #
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
-# 5) of the interleaved ours/Echo comparison (each round also paces ours at half its maximum).
+# 5) of the interleaved ours/Echo comparison (each round also paces ours at half the maximum
+# it reached in that round).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -125,13 +126,14 @@ rm -f "$OUT/echo.pids"
 # apart).
 start ours-interleaved $PORT_OURS "$OUT/ours.pids" -- target/release/docclass serve --addr "127.0.0.1:$PORT_OURS" --models models
 start echo-interleaved $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --addr "127.0.0.1:$PORT_ECHO"
-# Each round also paces ours at half the maximum measured above: one paced row decides the
-# p99 target no better than one row decides the Echo ratio.
-half_ours=$(half_rate ours)
+# Each round also paces ours at half the maximum it reached in that same round: one paced row
+# decides the p99 target no better than one row decides the Echo ratio, and a maximum taken
+# minutes earlier, on a machine that has since got busier or quieter, is not this round's.
 for _ in $(seq "$ROUNDS"); do
     load ours-interleaved $PORT_OURS "$OUT/ours.pids" classify 3k
     load echo-interleaved $PORT_ECHO "$OUT/echo.pids" echo 3k
-    load ours-interleaved-paced $PORT_OURS "$OUT/ours.pids" classify 3k --rate "$half_ours"
+    load ours-interleaved-paced $PORT_OURS "$OUT/ours.pids" classify 3k \
+        --rate "$(half_rate ours-interleaved)"
 done
 stop
 
