@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::text::{self, sentences::split_sentences};
+use crate::text::{self, sentences::first_sentences};
 
 /// Upper edges of the bins of ratio features.
 const BIN_EDGES: [f32; 11] = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -90,15 +90,22 @@ fn bin(value: f32) -> usize {
     BIN_EDGES.iter().take_while(|edge| value >= **edge).count()
 }
 
-/// Lower-cased content words (stop words dropped) of `part`.
-fn content_words(part: &str) -> Vec<String> {
+/// The content words (stop words dropped) of already lower-cased text.
+fn content_words(lowered: &str) -> Vec<&str> {
+    let stop = stop_words();
+    text::words(lowered).filter(|w| !stop.contains(w)).collect()
+}
+
+/// The distinct pairs of adjacent words.
+fn bigrams<'w>(words: &[&'w str]) -> FxHashSet<(&'w str, &'w str)> {
+    words.windows(2).map(|pair| (pair[0], pair[1])).collect()
+}
+
+/// `part` lower-cased.
+fn lowercased(part: &str) -> String {
     let mut lowered = String::new();
     text::lowercase_into(part, &mut lowered);
-    let stop = stop_words();
-    text::words(&lowered)
-        .filter(|w| !stop.contains(w))
-        .map(String::from)
-        .collect()
+    lowered
 }
 
 fn ratio(shared: usize, total: usize) -> f32 {
@@ -110,12 +117,12 @@ fn ratio(shared: usize, total: usize) -> f32 {
 }
 
 /// Cosine similarity of sublinear term-frequency vectors.
-fn cosine(a: &[String], b: &[String]) -> f32 {
-    fn counts(words: &[String]) -> FxHashMap<&str, f32> {
+fn cosine(a: &[&str], b: &[&str]) -> f32 {
+    fn counts<'w>(words: &[&'w str]) -> FxHashMap<&'w str, f32> {
         let mut map: FxHashMap<&str, f32> = FxHashMap::default();
         words
             .iter()
-            .for_each(|w| *map.entry(w.as_str()).or_insert(0.0) += 1.0);
+            .for_each(|w| *map.entry(*w).or_insert(0.0) += 1.0);
         map.values_mut().for_each(|c| *c = 1.0 + c.ln());
         map
     }
@@ -132,22 +139,21 @@ fn cosine(a: &[String], b: &[String]) -> f32 {
 
 /// Calls `emit(name, value)` for every relation feature of `claim` toward `body`.
 pub fn relation_features(claim: &str, body: &str, emit: &mut dyn FnMut(&str, f32)) {
-    let claim_words = content_words(claim);
-    let body_words = content_words(body);
-    let lead_end = split_sentences(body)
+    let lead_end = first_sentences(body, LEAD_SENTENCES)
         .get(LEAD_SENTENCES - 1)
         .map_or(body.len(), |s| s.end);
-    let lead_words = content_words(&body[..lead_end]);
+    let (claim, body, lead) = (
+        lowercased(claim),
+        lowercased(body),
+        lowercased(&body[..lead_end]),
+    );
+    let claim_words = content_words(&claim);
+    let body_words = content_words(&body);
+    let lead_words = content_words(&lead);
 
-    let claim_set: FxHashSet<&str> = claim_words.iter().map(String::as_str).collect();
-    let body_set: FxHashSet<&str> = body_words.iter().map(String::as_str).collect();
-    let lead_set: FxHashSet<&str> = lead_words.iter().map(String::as_str).collect();
-    let bigrams = |words: &[String]| -> FxHashSet<(String, String)> {
-        words
-            .windows(2)
-            .map(|w| (w[0].clone(), w[1].clone()))
-            .collect()
-    };
+    let claim_set: FxHashSet<&str> = claim_words.iter().copied().collect();
+    let body_set: FxHashSet<&str> = body_words.iter().copied().collect();
+    let lead_set: FxHashSet<&str> = lead_words.iter().copied().collect();
     let claim_bigrams = bigrams(&claim_words);
     let body_bigrams = bigrams(&body_words);
 

@@ -42,6 +42,22 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
     out
 }
 
+/// The first `count` sentences of `text` (all of them if it has fewer): the same spans as the
+/// start of [`split_sentences`], without splitting the rest of the text.
+pub fn first_sentences(text: &str, count: usize) -> Vec<SentenceSpan> {
+    let mut out = Vec::new();
+    for (start, end) in blocks(text) {
+        if out.len() >= count {
+            break;
+        }
+        // A block's sentences never merge with the previous block's, so the first `count`
+        // are final once a block ends with at least that many.
+        split_block(text, start, end, &mut out);
+    }
+    out.truncate(count);
+    out
+}
+
 /// Titles that never end a sentence when a capitalised word or a number follows.
 const TITLES: &[&str] = &[
     "adm", "brig", "capt", "cmdr", "col", "cpl", "det", "dr", "fr", "ft", "gen", "gov", "hon",

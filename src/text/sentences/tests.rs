@@ -350,3 +350,25 @@ fn real_example_001_quotes() {
     assert!(s[0].ends_with("“will pay back for their crime.”"));
     assert!(s.iter().all(|x| !x.starts_with('”')));
 }
+
+#[test]
+fn first_sentences_are_the_start_of_the_full_split() {
+    let mut texts: Vec<String> = vec![
+        String::new(),
+        "One sentence.".into(),
+        "Gen. Smith spoke.\nA second line. A third.\n\n- a bullet\nwrapped here. Last one?".into(),
+        "No breaks at all in this one".into(),
+    ];
+    texts.extend(["000", "001", "002", "003", "004"].map(example));
+    for text in &texts {
+        let all = split_sentences(text);
+        for count in 0..=all.len() + 1 {
+            let expected = &all[..count.min(all.len())];
+            assert_eq!(
+                first_sentences(text, count),
+                expected,
+                "{count} of {text:?}"
+            );
+        }
+    }
+}
