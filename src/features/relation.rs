@@ -142,14 +142,16 @@ pub fn relation_features(claim: &str, body: &str, emit: &mut dyn FnMut(&str, f32
     let lead_end = first_sentences(body, LEAD_SENTENCES)
         .get(LEAD_SENTENCES - 1)
         .map_or(body.len(), |s| s.end);
-    let (claim, body, lead) = (
+    // The lead is lower-cased on its own: lower-casing may change byte lengths, so it is not
+    // always a prefix of the lower-cased body.
+    let (claim_lowered, body_lowered, lead_lowered) = (
         lowercased(claim),
         lowercased(body),
         lowercased(&body[..lead_end]),
     );
-    let claim_words = content_words(&claim);
-    let body_words = content_words(&body);
-    let lead_words = content_words(&lead);
+    let claim_words = content_words(&claim_lowered);
+    let body_words = content_words(&body_lowered);
+    let lead_words = content_words(&lead_lowered);
 
     let claim_set: FxHashSet<&str> = claim_words.iter().copied().collect();
     let body_set: FxHashSet<&str> = body_words.iter().copied().collect();

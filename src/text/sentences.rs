@@ -35,11 +35,7 @@ impl SentenceSpan {
 
 /// Splits `text` into sentences, returned in document order as trimmed byte spans.
 pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
-    let mut out = Vec::new();
-    for (start, end) in blocks(text) {
-        split_block(text, start, end, &mut out);
-    }
-    out
+    first_sentences(text, usize::MAX)
 }
 
 /// The first `count` sentences of `text` (all of them if it has fewer): the same spans as the
