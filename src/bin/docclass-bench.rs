@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use docclass::loadgen::{self, LoadConfig, Memory, Rpc};
 use docclass::model::Task;
 use docclass::pb::document_service_client::DocumentServiceClient;
-use docclass::service::ServerConfig;
+use docclass::service::{self, ServerConfig};
 
 /// Benchmarks for docclass over gRPC, on loopback.
 #[derive(Parser)]
@@ -152,7 +152,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run(*args),
         Command::EchoServer(args) => {
-            let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+            let runtime = service::runtime().context("starting the runtime")?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(args.addr)
                     .await

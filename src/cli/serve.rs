@@ -40,7 +40,7 @@ pub(super) fn serve(args: ServeArgs) -> Result<()> {
             )
         })
         .collect();
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let runtime = service::runtime().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await

@@ -28,7 +28,8 @@ pub use admin::AdminService;
 pub use admission::{parse_grpc_timeout, Admission, Deadline, Permit};
 pub use auth::BearerAuth;
 pub use server::{
-    incoming, serve, transport, ServeError, ServerConfig, TlsFiles, DEFAULT_INLINE_MAX_BYTES,
+    incoming, runtime, serve, transport, ServeError, ServerConfig, TlsFiles,
+    DEFAULT_INLINE_MAX_BYTES,
 };
 pub use status::ServiceError;
 

@@ -112,6 +112,25 @@ pub fn transport() -> Server {
     Server::builder().http2_keepalive_interval(Some(Duration::from_secs(30)))
 }
 
+/// The async runtime every docclass server runs on (also the bench's Echo server): one worker
+/// thread per core.
+///
+/// Built with `--cfg tokio_unstable` (set in `.cargo/config.toml`), the workers have no LIFO
+/// slot. tokio runs the task a worker has just woken (here: the request a connection task
+/// has just read) from that slot, which the other workers cannot steal. When the OS preempts
+/// the worker, as it does when the server shares its cores with other processes, that request
+/// waits for the whole preemption while the other worker may be idle. Without the slot the
+/// p99 latency at half the maximum rate was lower in most side-by-side runs, at the same
+/// maximum throughput (figures in benches/README.md). Without the flag the runtime keeps
+/// tokio's default.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    #[cfg(tokio_unstable)]
+    builder.disable_lifo_slot();
+    builder.build()
+}
+
 /// The connections `listener` accepts, with Nagle's algorithm off. tonic sets TCP_NODELAY
 /// only on listeners it binds itself; without it a response written in several pieces
 /// (headers, data, trailers) waits for the client's delayed ACK, about 40 ms on Linux.
@@ -222,4 +241,30 @@ async fn reload_on_sighup(store: Arc<ModelStore>) {
     }
     #[cfg(not(unix))]
     std::future::pending::<()>().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::runtime::RuntimeFlavor;
+
+    #[test]
+    #[allow(
+        clippy::assertions_on_constants,
+        reason = "checks the build configuration; a const assert would stop `cargo test` from \
+                  building at all without the flag"
+    )]
+    fn runtime_has_no_lifo_slot() {
+        assert!(
+            cfg!(tokio_unstable),
+            "built without --cfg tokio_unstable (did RUSTFLAGS replace .cargo/config.toml?): \
+             the server runtime keeps tokio's LIFO slot"
+        );
+        let runtime = super::runtime().expect("runtime");
+        assert_eq!(
+            runtime.handle().runtime_flavor(),
+            RuntimeFlavor::MultiThread
+        );
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(runtime.metrics().num_workers(), cores);
+    }
 }
