@@ -5,22 +5,12 @@ use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use docclass::loadgen::payload;
-use docclass::model::{Artifact, Classifier};
 use docclass::text::Document;
-
-fn topic_model() -> Classifier {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/bbc.model");
-    match Artifact::load(&path) {
-        Ok(loaded) => match loaded.artifact {
-            Artifact::Classifier(classifier) => *classifier,
-            _ => panic!("{} is not a classifier", path.display()),
-        },
-        Err(error) => panic!("{error}"),
-    }
-}
+use docclass::train::load_classifier;
 
 fn predict(c: &mut Criterion) {
-    let classifier = topic_model();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/bbc.model");
+    let classifier = load_classifier(&path).unwrap_or_else(|e| panic!("{e}"));
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/bbc/test.jsonl");
     let mut group = c.benchmark_group("predict");
     for (name, bytes) in [("300B", 300), ("3KB", 3_000), ("30KB", 30_000)] {

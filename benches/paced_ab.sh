@@ -44,8 +44,13 @@ for round in $(seq "$rounds"); do
             "$LOADGEN" run --addr "127.0.0.1:$port" --rpc "$rpc" --size 3k --data "$DATA" \
                 --concurrency 16 --duration "$DURATION" "$@" 2>&1
         }
-        max=$(run --warmup 2s | grep -o '= [0-9]* req/s' | grep -o '[0-9]*')
-        paced=$(run --warmup 1s --rate $((max / 2)) | grep -o 'p50.*')
+        # figure PATTERN OUTPUT: the part of a run's report matching PATTERN, or the whole
+        # report on stderr and a failed script when the run did not produce it.
+        figure() { grep -o "$1" <<<"$2" || { echo "$label: $2" >&2; exit 1; }; }
+        out=$(run --warmup 2s)
+        max=$(figure '= [0-9]* req/s' "$out" | grep -o '[0-9]*')
+        out=$(run --warmup 1s --rate $((max / 2)))
+        paced=$(figure 'p50.*' "$out")
         echo "round $round $label: max $max req/s; at $((max / 2))/s: $paced"
         kill "$pid"
         wait "$pid" 2>/dev/null || true

@@ -12,45 +12,39 @@
 //! as the load generator cuts them (with a target, which topic models ignore). Prints the
 //! fastest, the 25th-percentile and the median batch, per document.
 
-use std::path::Path;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, Result};
+use clap::Parser;
 use docclass::loadgen::payload;
-use docclass::model::{Artifact, Classifier};
 use docclass::text::Document;
+use docclass::train::load_classifier;
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("predict_timing: {message}");
-            ExitCode::FAILURE
-        }
-    }
+/// Times `Classifier::predict` in batches of 64 payloads.
+#[derive(Parser)]
+struct Args {
+    /// The classifier's model file.
+    #[arg(long, default_value = "models/bbc.model")]
+    model: PathBuf,
+    /// Payload size in bytes.
+    #[arg(long, default_value_t = 3_000)]
+    size: usize,
+    /// How long to run.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
 }
 
-fn run() -> Result<(), String> {
-    let mut model = "models/bbc.model".to_string();
-    let mut size = 3_000;
-    let mut seconds = 3.0;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--model" => model = value()?,
-            "--size" => size = value()?.parse().map_err(|e| format!("--size: {e}"))?,
-            "--seconds" => seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?,
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    let classifier = load_classifier(Path::new(&model))?;
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let classifier = load_classifier(&args.model)?;
     let data = Path::new("../shared/data/bbc/test.jsonl");
-    let payloads = payload::load(data, size, 64).map_err(|e| e.to_string())?;
+    let payloads = payload::load(data, args.size, 64)
+        .with_context(|| format!("reading {}", data.display()))?;
 
     let mut batches = Vec::new();
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs_f64(seconds) {
+    while started.elapsed() < Duration::from_secs_f64(args.seconds) {
         let batch = Instant::now();
         for payload in &payloads {
             let document = Document {
@@ -64,7 +58,9 @@ fn run() -> Result<(), String> {
     }
     batches.sort_by(f64::total_cmp);
     println!(
-        "{model}, {size} B: fastest batch {:.0} ns per document, p25 {:.0}, median {:.0} ({} batches of {})",
+        "{}, {} B: fastest batch {:.0} ns per document, p25 {:.0}, median {:.0} ({} batches of {})",
+        args.model.display(),
+        args.size,
         batches[0],
         batches[batches.len() / 4],
         batches[batches.len() / 2],
@@ -72,11 +68,4 @@ fn run() -> Result<(), String> {
         payloads.len()
     );
     Ok(())
-}
-
-fn load_classifier(path: &Path) -> Result<Classifier, String> {
-    match Artifact::load(path).map_err(|e| e.to_string())?.artifact {
-        Artifact::Classifier(classifier) => Ok(*classifier),
-        _ => Err(format!("{} is not a classifier", path.display())),
-    }
 }

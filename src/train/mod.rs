@@ -26,7 +26,9 @@ pub use data::{DataError, Example, LabeledData};
 use fitting::{fit, logits, probabilities};
 pub use html::render_html;
 pub use metrics::Evaluation;
-pub use predictions::{predict_examples, DetailedEvaluation, ExamplePrediction, ReliabilityBin};
+pub use predictions::{
+    load_classifier, predict_examples, DetailedEvaluation, ExamplePrediction, ReliabilityBin,
+};
 pub use progress::Progress;
 pub use report::render as render_evaluation;
 pub use selection::{Candidate, CvScore, SelectBy};

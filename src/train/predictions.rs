@@ -105,7 +105,8 @@ pub fn predict_examples(
     })
 }
 
-fn load_classifier(model: &Path) -> Result<Box<Classifier>, TrainError> {
+/// Loads the model file `model`, which must hold a valid classifier.
+pub fn load_classifier(model: &Path) -> Result<Box<Classifier>, TrainError> {
     let loaded = Artifact::load(model)?;
     let Artifact::Classifier(classifier) = loaded.artifact else {
         return Err(TrainError::NotAClassifier(model.to_path_buf()));
