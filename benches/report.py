@@ -25,11 +25,15 @@ def main():
         value = r.get("requests_per_cpu_second")
         return f"{value:.0f}" if value else "?"
 
-    def find(label, rpc, sz, paced=False):
+    def find(label, rpc, sz, paced=False, claim=False):
         for r in runs:
-            if r["label"] == label and r["rpc"] == rpc and size(r) == sz and (r["rate"] is not None) == paced:
+            if (r["label"] == label and r["rpc"] == rpc and size(r) == sz and (r["rate"] is not None) == paced
+                    and (r.get("target") is not None) == claim):
                 return r
         return None
+
+    def rpc_name(r):
+        return r["rpc"] + (" + claim" if r.get("target") is not None else "")
 
     print(f"Concurrency {args.concurrency} (ClassifyStream: 4 streams x 32 in flight), "
           f"{args.duration} measured per row, loopback, load generator on the same 2 cores.\n")
@@ -39,7 +43,7 @@ def main():
         memory = r.get("server_memory") or {}
         rss = f'{memory["rss_kib"] / 1024:.1f}' if memory else "?"
         paced = f'{r["rate"]:.0f}/s' if r["rate"] else "max"
-        print(f'| {r["label"]} | {r["rpc"]} | {size(r)} | {paced} | {r["requests_per_second"]:.0f} | '
+        print(f'| {r["label"]} | {rpc_name(r)} | {size(r)} | {paced} | {r["requests_per_second"]:.0f} | '
               f'{r["p50_ms"]:.2f} | {r["p90_ms"]:.2f} | {r["p99_ms"]:.2f} | {r["max_ms"]:.2f} | '
               f'{r["errors"]} | {per_cpu(r)} | {rss} |')
 
@@ -72,6 +76,14 @@ def main():
               f"(req/s ours/Echo: {each}) | {median(by_rate):.2f}x{cpu} | >= 0.60x |")
     ratio("ClassifyStream / Classify unary, 3 KB (ours)", find("ours", "stream", "3 KB"),
           find("ours", "classify", "3 KB"), ">= 2x")
+    claimed = find("ours", "classify", "3 KB", claim=True)
+    ratio("Classify 3 KB with a claim (topic + stance toward it) / without (ours)", claimed,
+          find("ours", "classify", "3 KB"), "")
+    ratio("Classify 3 KB with a claim (ours) / no-op Echo", claimed, find("echo", "echo", "3 KB"), "")
+    ratio("Classify 3 KB with a claim (ours) / Python peer without", claimed,
+          find("python", "classify", "3 KB"), "")
+    ratio("ClassifyStream / Classify unary, 3 KB, both with a claim (ours)",
+          find("ours", "stream", "3 KB", claim=True), claimed, "")
     ratio("ClassifyStream / Classify unary, 3 KB (Python)", find("python", "stream", "3 KB"),
           find("python", "classify", "3 KB"), "")
     for label, rpc in (("ours", "classify"), ("python", "classify"), ("echo", "echo")):

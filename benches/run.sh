@@ -10,7 +10,8 @@
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
 # 5) of the interleaved ours/Echo comparison (each round also paces ours at half the maximum
-# it reached in that round).
+# it reached in that round), CLAIM: the claim sent as the target in ours' rows with a claim
+# (topic and stance toward it: the FNC-1 model's work too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -20,6 +21,7 @@ QUICK=0
 CONCURRENCY=${CONCURRENCY:-16}
 if ((QUICK)); then DURATION=${DURATION:-3s} WARMUP=${WARMUP:-1s} ROUNDS=${ROUNDS:-2}; else DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} ROUNDS=${ROUNDS:-5}; fi
 DATA=${DATA:-../shared/data/bbc/test.jsonl}
+CLAIM=${CLAIM:-The government will raise taxes to pay for public services}
 OUT=target/bench
 RESULTS=$OUT/results.jsonl
 VENV=${DOCCLASS_BENCH_VENV:-$OUT/venv}
@@ -81,7 +83,7 @@ load() {
 half_rate() {
     python3 -c 'import json,sys
 rows=[json.loads(l) for l in open(sys.argv[1])]
-rps=[r["requests_per_second"] for r in rows if r.get("label")==sys.argv[2] and r.get("rpc") in ("classify","echo") and 2000<r["payload_bytes"]<4000 and r.get("rate") is None]
+rps=[r["requests_per_second"] for r in rows if r.get("label")==sys.argv[2] and r.get("rpc") in ("classify","echo") and 2000<r["payload_bytes"]<4000 and r.get("rate") is None and r.get("target") is None]
 print(f"{rps[-1]/2:.0f}")' "$RESULTS" "$1"
 }
 
@@ -100,6 +102,11 @@ suite() {
     if [[ $unary == classify ]]; then
         CONC=4 load "$label" "$port" "$pidfile" stream 3k --window 32
         load "$label" "$port" "$pidfile" summarize 3k
+    fi
+    if [[ $label == ours ]]; then
+        # The full path: topic and stance toward a claim (the Python peer has no stance).
+        load "$label" "$port" "$pidfile" classify 3k --target "$CLAIM"
+        CONC=4 load "$label" "$port" "$pidfile" stream 3k --window 32 --target "$CLAIM"
     fi
 }
 

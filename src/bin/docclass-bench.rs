@@ -105,6 +105,10 @@ struct RunArgs {
     /// Requests in flight per stream (--rpc stream).
     #[arg(long, default_value_t = 32)]
     window: usize,
+    /// Target or claim sent with every Classify request, so the stance model's cost is
+    /// measured too (an answer without a stance then counts as an error).
+    #[arg(long)]
+    target: Option<String>,
     /// Server process id(s) whose memory to report (repeat for multi-process servers).
     #[arg(long = "server-pid")]
     server_pids: Vec<u32>,
@@ -222,6 +226,7 @@ fn run(args: RunArgs) -> Result<()> {
         max_requests: args.requests,
         rate: args.rate,
         stream_window: args.window,
+        target: args.target.clone(),
         max_message_bytes: ServerConfig::default().max_message_bytes,
         server_pids: args.server_pids.clone(),
     };

@@ -101,6 +101,26 @@ fn bigrams<'w>(words: &[&'w str]) -> FxHashSet<(&'w str, &'w str)> {
     words.windows(2).map(|pair| (pair[0], pair[1])).collect()
 }
 
+/// How many of the distinct pairs in `pairs` are adjacent somewhere in `words`: the size of
+/// `pairs ∩ bigrams(words)`, without building the second set (a claim has a handful of
+/// pairs, a body hundreds).
+fn bigrams_found(pairs: &FxHashSet<(&str, &str)>, words: &[&str]) -> usize {
+    if pairs.is_empty() {
+        return 0;
+    }
+    let mut found = FxHashSet::default();
+    for pair in words.windows(2) {
+        let pair = (pair[0], pair[1]);
+        if pairs.contains(&pair) {
+            found.insert(pair);
+            if found.len() == pairs.len() {
+                break;
+            }
+        }
+    }
+    found.len()
+}
+
 /// `part` lower-cased.
 fn lowercased(part: &str) -> String {
     let mut lowered = String::new();
@@ -116,20 +136,21 @@ fn ratio(shared: usize, total: usize) -> f32 {
     }
 }
 
-/// Cosine similarity of sublinear term-frequency vectors.
-fn cosine(a: &[&str], b: &[&str]) -> f32 {
-    fn counts<'w>(words: &[&'w str]) -> FxHashMap<&'w str, f32> {
-        let mut map: FxHashMap<&str, f32> = FxHashMap::default();
-        words
-            .iter()
-            .for_each(|w| *map.entry(*w).or_insert(0.0) += 1.0);
-        map.values_mut().for_each(|c| *c = 1.0 + c.ln());
-        map
-    }
-    let (a, b) = (counts(a), counts(b));
+/// The sublinear term frequency (1 + ln count) of each distinct word.
+fn sublinear_counts<'w>(words: &[&'w str]) -> FxHashMap<&'w str, f32> {
+    let mut map: FxHashMap<&str, f32> = FxHashMap::default();
+    words
+        .iter()
+        .for_each(|w| *map.entry(*w).or_insert(0.0) += 1.0);
+    map.values_mut().for_each(|c| *c = 1.0 + c.ln());
+    map
+}
+
+/// Cosine similarity of two sublinear term-frequency vectors.
+fn cosine(a: &FxHashMap<&str, f32>, b: &FxHashMap<&str, f32>) -> f32 {
     let dot: f32 = a.iter().filter_map(|(w, x)| b.get(w).map(|y| x * y)).sum();
     let norm = |m: &FxHashMap<&str, f32>| m.values().map(|v| v * v).sum::<f32>().sqrt();
-    let denominator = norm(&a) * norm(&b);
+    let denominator = norm(a) * norm(b);
     if denominator > 0.0 {
         dot / denominator
     } else {
@@ -154,18 +175,23 @@ pub fn relation_features(claim: &str, body: &str, emit: &mut dyn FnMut(&str, f32
     let lead_words = content_words(&lead_lowered);
 
     let claim_set: FxHashSet<&str> = claim_words.iter().copied().collect();
-    let body_set: FxHashSet<&str> = body_words.iter().copied().collect();
     let lead_set: FxHashSet<&str> = lead_words.iter().copied().collect();
     let claim_bigrams = bigrams(&claim_words);
-    let body_bigrams = bigrams(&body_words);
+    // The body's distinct words are the keys of its term frequencies: one map serves as the
+    // body's word set too.
+    let body_counts = sublinear_counts(&body_words);
+    let body_has = |word: &str| body_counts.contains_key(word);
 
-    let overlap = ratio(claim_set.intersection(&body_set).count(), claim_set.len());
+    let overlap = ratio(
+        claim_set.iter().filter(|w| body_has(w)).count(),
+        claim_set.len(),
+    );
     let lead_overlap = ratio(claim_set.intersection(&lead_set).count(), claim_set.len());
     let bigram_overlap = ratio(
-        claim_bigrams.intersection(&body_bigrams).count(),
+        bigrams_found(&claim_bigrams, &body_words),
         claim_bigrams.len(),
     );
-    let similarity = cosine(&claim_words, &body_words);
+    let similarity = cosine(&sublinear_counts(&claim_words), &body_counts);
     let similarity_bin = bin(similarity);
 
     let mut name = String::new();
@@ -198,7 +224,7 @@ pub fn relation_features(claim: &str, body: &str, emit: &mut dyn FnMut(&str, f32
     );
     for (kind, cues) in [("refute", REFUTING), ("hedge", HEDGING)] {
         let in_claim: Vec<&&str> = cues.iter().filter(|c| claim_set.contains(**c)).collect();
-        let in_body: Vec<&&str> = cues.iter().filter(|c| body_set.contains(**c)).collect();
+        let in_body: Vec<&&str> = cues.iter().filter(|c| body_has(c)).collect();
         for cue in &in_claim {
             named(emit, format_args!("rel:claim_{kind}={cue}"), 1.0);
             named(
@@ -277,6 +303,34 @@ mod tests {
             features("", "").contains_key("rel:overlap_bin=0"),
             "empty input is fine"
         );
+    }
+
+    #[test]
+    fn bigrams_found_counts_each_shared_pair_once() {
+        let body: Vec<&str> = "police say the man was shot at the war memorial the war \
+                               memorial was closed police say"
+            .split_whitespace()
+            .collect();
+        let claims: [&[&str]; 6] = [
+            &[],
+            &["police"],
+            &["police", "say"],
+            &["the", "war", "memorial", "the", "war"],
+            &["war", "police", "say", "closed"],
+            &[
+                "man", "was", "shot", "at", "the", "war", "memorial", "closed",
+            ],
+        ];
+        let body_pairs = bigrams(&body);
+        for claim in claims {
+            let pairs = bigrams(claim);
+            assert_eq!(
+                bigrams_found(&pairs, &body),
+                pairs.intersection(&body_pairs).count(),
+                "{claim:?}"
+            );
+        }
+        assert_eq!(bigrams_found(&body_pairs, &body), body_pairs.len());
     }
 
     #[test]

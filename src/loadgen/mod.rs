@@ -64,6 +64,10 @@ pub struct LoadConfig {
     pub rate: Option<f64>,
     /// Requests in flight on each stream (`Rpc::Stream` only).
     pub stream_window: usize,
+    /// The target or claim sent with every Classify request, so the stance model's cost is
+    /// in the figures; `None` = no target (the topic model, and target-free stance models,
+    /// only). With a target, an answer without a stance counts as an error.
+    pub target: Option<String>,
     /// Largest message accepted from the server.
     pub max_message_bytes: usize,
     /// Server process ids whose CPU time to measure over the measured window (may be empty).
@@ -112,6 +116,8 @@ pub struct Report {
     pub connections: usize,
     /// Pacing rate, when one was set.
     pub rate: Option<f64>,
+    /// The target sent with every request, when one was set.
+    pub target: Option<String>,
     /// Measured seconds.
     pub seconds: f64,
     /// Requests answered OK in the measured time.
@@ -141,10 +147,15 @@ impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:?} {} B x{} ({} conn{}): {} ok, {} errors in {:.1} s = {:.0} req/s; \
+            "{:?} {} B{} x{} ({} conn{}): {} ok, {} errors in {:.1} s = {:.0} req/s; \
              latency ms p50 {:.3} p90 {:.3} p99 {:.3} max {:.3}",
             self.rpc,
             self.payload_bytes,
+            if self.target.is_some() {
+                " with a target"
+            } else {
+                ""
+            },
             self.concurrency,
             self.connections,
             self.rate
@@ -211,6 +222,14 @@ fn check(config: &LoadConfig) -> Result<(), LoadError> {
     }
     if config.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
         return invalid("rate must be a positive number");
+    }
+    if let Some(target) = &config.target {
+        if !matches!(config.rpc, Rpc::Classify | Rpc::Stream) {
+            return invalid("a target applies to classify and stream only");
+        }
+        if target.trim().is_empty() {
+            return invalid("the target is empty");
+        }
     }
     Ok(())
 }
@@ -285,6 +304,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         concurrency: config.concurrency,
         connections: config.connections,
         rate: config.rate,
+        target: config.target.clone(),
         seconds,
         requests: total.ok,
         errors: total.errors,

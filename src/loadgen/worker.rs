@@ -11,7 +11,7 @@ use tonic::transport::Channel;
 use super::{Budget, LoadConfig, Recorder, Rpc};
 use crate::pb::bench::{echo_client::EchoClient, EchoRequest};
 use crate::pb::document_service_client::DocumentServiceClient;
-use crate::pb::{ClassifyRequest, SummarizeRequest};
+use crate::pb::{ClassifyRequest, ClassifyResponse, SummarizeRequest};
 
 pub(super) struct Worker {
     pub channel: Channel,
@@ -36,8 +36,21 @@ impl Worker {
             id: n.to_string(),
             title: payload.title.clone(),
             text: payload.text.clone(),
+            target: self.config.target.clone().unwrap_or_default(),
             ..Default::default()
         }
+    }
+
+    /// Whether an answer is what was asked for: with a target, it must carry a stance (a
+    /// server that ignored the target would otherwise be measured doing less work).
+    fn check_answer(&self, answer: &ClassifyResponse) -> Result<(), String> {
+        if self.config.target.is_some() && answer.stance.is_none() {
+            return Err(format!(
+                "answer {:?} has no stance although a target was sent",
+                answer.id
+            ));
+        }
+        Ok(())
     }
 
     /// Calls the unary RPC in a loop; with a rate, at this worker's share of it.
@@ -75,7 +88,10 @@ impl Worker {
             let payload = &self.config.payloads[n % self.config.payloads.len()];
             let result = match self.config.rpc {
                 Rpc::Classify | Rpc::Stream => {
-                    documents.classify(self.classify_request(n)).await.map(drop)
+                    match documents.classify(self.classify_request(n)).await {
+                        Ok(answer) => self.check_answer(answer.get_ref()),
+                        Err(status) => Err(status.to_string()),
+                    }
                 }
                 Rpc::Summarize => documents
                     .summarize(SummarizeRequest {
@@ -85,7 +101,8 @@ impl Worker {
                         ratio: 0.0,
                     })
                     .await
-                    .map(drop),
+                    .map(drop)
+                    .map_err(|status| status.to_string()),
                 Rpc::Echo => echo
                     .echo(EchoRequest {
                         id: n.to_string(),
@@ -93,12 +110,13 @@ impl Worker {
                         text: payload.text.clone(),
                     })
                     .await
-                    .map(drop),
+                    .map(drop)
+                    .map_err(|status| status.to_string()),
             };
             if measured {
                 match result {
                     Ok(()) => recorder.success(started.elapsed()),
-                    Err(status) => recorder.failure(|| status.to_string()),
+                    Err(error) => recorder.failure(|| error),
                 }
             }
             n += 1;
@@ -155,9 +173,12 @@ impl Worker {
                 let mut responses = response.into_inner();
                 loop {
                     match responses.message().await {
-                        Ok(Some(_)) => {
+                        Ok(Some(answer)) => {
                             if let Some((started, true)) = sent_rx.recv().await {
-                                recorder.success(started.elapsed());
+                                match self.check_answer(&answer) {
+                                    Ok(()) => recorder.success(started.elapsed()),
+                                    Err(error) => recorder.failure(|| error),
+                                }
                             }
                             permits.add_permits(1);
                         }

@@ -1,0 +1,62 @@
+//! The load generator against the real server: it answers the bounded request count it was
+//! asked for, with no errors, and a claim given with `target` reaches the stance model (an
+//! answer without a stance would count as an error).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{shared_dir, TestServer};
+use docclass::loadgen::{self, payload, LoadConfig, LoadError, Rpc};
+use docclass::service::ServerConfig;
+
+fn config(server: &TestServer, rpc: Rpc, target: Option<&str>) -> LoadConfig {
+    let articles = shared_dir().join("data").join("bbc").join("test.jsonl");
+    LoadConfig {
+        addr: server.addr,
+        rpc,
+        payloads: Arc::new(payload::load(&articles, 3_000, 8).expect("payloads")),
+        concurrency: 2,
+        connections: 1,
+        duration: Duration::from_secs(60),
+        warmup: Duration::ZERO,
+        max_requests: Some(24),
+        rate: None,
+        stream_window: 4,
+        target: target.map(str::to_string),
+        max_message_bytes: ServerConfig::default().max_message_bytes,
+        server_pids: Vec::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_reaches_the_stance_model_in_unary_and_stream_calls() {
+    let server = TestServer::start().await;
+    let claim = Some("The government will raise taxes to pay for public services");
+    for rpc in [Rpc::Classify, Rpc::Stream] {
+        let report = loadgen::run(&config(&server, rpc, claim))
+            .await
+            .expect("run");
+        assert_eq!(report.errors, 0, "{rpc:?}: {:?}", report.first_error);
+        assert_eq!(report.requests, 24, "{rpc:?}");
+        assert_eq!(report.target.as_deref(), claim);
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_is_refused_for_rpcs_without_a_stance() {
+    let server = TestServer::start().await;
+    for (rpc, target) in [
+        (Rpc::Summarize, "a claim"),
+        (Rpc::Echo, "a claim"),
+        (Rpc::Classify, "  "),
+    ] {
+        match loadgen::run(&config(&server, rpc, Some(target))).await {
+            Err(LoadError::Invalid(message)) => assert!(message.contains("target"), "{message}"),
+            other => panic!("{rpc:?} with target {target:?}: {other:?}"),
+        }
+    }
+    server.stop().await;
+}
