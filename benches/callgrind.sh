@@ -27,7 +27,7 @@ cargo build --release --quiet --bins
 bench=target/release/docclass-bench
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-port=50470
+port=30470 # below the ephemeral range (see run.sh)
 for spec in "${servers[@]}"; do
     label=${spec%%=*} binary=${spec#*=}
     port=$((port + 1))

@@ -24,7 +24,7 @@ LOADGEN=${LOADGEN:-target/release/docclass-bench}
 DURATION=${DURATION:-8s}
 DATA=${DATA:-../shared/data/bbc/test.jsonl}
 [[ -x $LOADGEN ]] || cargo build --release --quiet --bins
-port=50160
+port=30160 # below the ephemeral range (see run.sh)
 pid=
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true' EXIT
 

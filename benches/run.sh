@@ -25,7 +25,9 @@ CLAIM=${CLAIM:-The government will raise taxes to pay for public services}
 OUT=target/bench
 RESULTS=$OUT/results.jsonl
 VENV=${DOCCLASS_BENCH_VENV:-$OUT/venv}
-PORT_OURS=50151 PORT_PY=50152 PORT_ECHO=50153
+# Below Linux's ephemeral range (32768–60999): no client socket of the load generator, or of
+# anything else, can hold one of these ports when a server is started on it.
+PORT_OURS=30151 PORT_PY=30152 PORT_ECHO=30153
 mkdir -p "$OUT"
 : >"$RESULTS"
 
@@ -46,17 +48,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# running PID: whether the process is alive (an exited child stays a zombie until waited for,
+# and `kill -0` still succeeds on a zombie).
+running() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [[ $state != Z ]]
+}
+
 # start LABEL PORT PIDFILE -- COMMAND...: starts a server, records start-up time to SERVING
-# and idle memory, leaves its pids in PIDFILE.
+# and idle memory, leaves its pids in PIDFILE. Fails with the server's log as soon as the
+# server exits, or after 300 s without SERVING.
 start() {
     local label=$1 port=$2 pidfile=$3
     shift 4
-    local t0 ms
+    local t0 ms server deadline=$((SECONDS + 300))
     t0=$(date +%s%N)
     "$@" 2>"$OUT/$label.log" &
-    SERVER_PIDS+=($!)
-    [[ -s "$pidfile" ]] || echo $! >"$pidfile"
-    "$BENCH" wait-serving --addr "127.0.0.1:$port" --timeout 300s >/dev/null
+    server=$!
+    SERVER_PIDS+=("$server")
+    [[ -s "$pidfile" ]] || echo "$server" >"$pidfile"
+    until "$BENCH" wait-serving --addr "127.0.0.1:$port" --timeout 1s >/dev/null 2>&1; do
+        if ! running "$server" || ((SECONDS >= deadline)); then
+            echo "== $label did not report SERVING on port $port; its log:" >&2
+            cat "$OUT/$label.log" >&2
+            exit 1
+        fi
+    done
     ms=$((($(date +%s%N) - t0) / 1000000))
     sleep 1
     local rss=0

@@ -1,6 +1,6 @@
 //! The load generator against the real server: it answers the bounded request count it was
 //! asked for, with no errors, and a claim given with `target` reaches the stance model (an
-//! answer without a stance would count as an error).
+//! answer without a stance would count as an error); waiting for SERVING ends at its timeout.
 
 mod common;
 
@@ -59,4 +59,24 @@ async fn a_target_is_refused_for_rpcs_without_a_stance() {
         }
     }
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_a_listener_that_never_answers_ends_at_the_timeout() {
+    // Accepts connections (the kernel does, from the backlog) but never speaks HTTP/2.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = silent.local_addr().expect("addr");
+    let waited = tokio::time::timeout(
+        Duration::from_secs(60),
+        loadgen::wait_serving(addr, Duration::from_millis(300)),
+    )
+    .await
+    .expect("wait_serving returned instead of hanging");
+    match waited {
+        Err(LoadError::NotServing { .. }) => {}
+        other => panic!("expected NotServing, got {other:?}"),
+    }
+    drop(silent);
 }

@@ -322,24 +322,28 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
 }
 
 /// Polls `grpc.health.v1.Health/Check` (overall server status) at `addr` until it answers
-/// SERVING and returns how long that took, or fails after `timeout`.
+/// SERVING and returns how long that took, or fails after `timeout`. Each attempt is bounded
+/// by the time left, so a listener that accepts connections but never answers (not a gRPC
+/// server) cannot hold it past `timeout`.
 pub async fn wait_serving(addr: SocketAddr, timeout: Duration) -> Result<Duration, LoadError> {
     use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient};
     let started = Instant::now();
+    let deadline = started + timeout;
     let mut last = String::from("no answer");
-    while started.elapsed() < timeout {
-        match connect(addr).await {
-            Ok(channel) => {
-                let request = tonic_health::pb::HealthCheckRequest::default();
-                match HealthClient::new(channel).check(request).await {
-                    Ok(answer) if answer.get_ref().status == ServingStatus::Serving as i32 => {
-                        return Ok(started.elapsed());
-                    }
-                    Ok(answer) => last = format!("status {}", answer.get_ref().status),
-                    Err(status) => last = status.to_string(),
-                }
+    while Instant::now() < deadline {
+        let attempt = async {
+            let channel = connect(addr).await.map_err(|error| error.to_string())?;
+            let request = tonic_health::pb::HealthCheckRequest::default();
+            match HealthClient::new(channel).check(request).await {
+                Ok(answer) if answer.get_ref().status == ServingStatus::Serving as i32 => Ok(()),
+                Ok(answer) => Err(format!("status {}", answer.get_ref().status)),
+                Err(status) => Err(status.to_string()),
             }
-            Err(error) => last = error.to_string(),
+        };
+        match tokio::time::timeout_at(deadline.into(), attempt).await {
+            Ok(Ok(())) => return Ok(started.elapsed()),
+            Ok(Err(error)) => last = error,
+            Err(_) => last = String::from("no answer within the time left"),
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
