@@ -9,8 +9,8 @@
 #
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
-# 5) of the interleaved ours/Echo comparison (each round also paces ours at half the maximum
-# it reached in that round), CLAIM: the claim sent as the target in ours' rows with a claim
+# 5) of the interleaved ours/Echo comparison (each round also paces ours and Echo at half the
+# maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with a claim
 # (topic and stance toward it: the FNC-1 model's work too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,11 +153,15 @@ start echo-interleaved $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --add
 # Each round also paces ours at half the maximum it reached in that same round: one paced row
 # decides the p99 target no better than one row decides the Echo ratio, and a maximum taken
 # minutes earlier, on a machine that has since got busier or quieter, is not this round's.
+# Echo is paced the same way, at half its own maximum: what the no-op gets at that rate is what
+# the machine allows any server in that round.
 for _ in $(seq "$ROUNDS"); do
     load ours-interleaved $PORT_OURS "$OUT/ours.pids" classify 3k
     load echo-interleaved $PORT_ECHO "$OUT/echo.pids" echo 3k
     load ours-interleaved-paced $PORT_OURS "$OUT/ours.pids" classify 3k \
         --rate "$(half_rate ours-interleaved)"
+    load echo-interleaved-paced $PORT_ECHO "$OUT/echo.pids" echo 3k \
+        --rate "$(half_rate echo-interleaved)"
 done
 stop
 

@@ -23,7 +23,7 @@ use serde::Serialize;
 use tonic::transport::{Channel, Endpoint};
 
 pub use payload::Payload;
-pub use stats::{Memory, Recorder};
+pub use stats::{MachineTime, Memory, Recorder};
 
 /// Which RPC the load generator calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,6 +139,9 @@ pub struct Report {
     /// Answered requests per server CPU-second: the cost measure that does not depend on
     /// how much of a shared machine the server got.
     pub requests_per_cpu_second: Option<f64>,
+    /// Share of the machine's CPU time the hypervisor gave to other machines during the
+    /// measured window, in percent (from `/proc/stat`; `None` where it cannot be read).
+    pub machine_steal_percent: Option<f64>,
     /// The first error, if any.
     pub first_error: Option<String>,
 }
@@ -175,6 +178,12 @@ impl std::fmt::Display for Report {
             write!(
                 f,
                 "\n  server CPU {cpu:.2} s = {per_cpu:.0} req per CPU-second"
+            )?;
+        }
+        if let Some(steal) = self.machine_steal_percent {
+            write!(
+                f,
+                "\n  machine: {steal:.1}% of CPU time stolen by the hypervisor"
             )?;
         }
         if let Some(error) = &self.first_error {
@@ -279,7 +288,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         let pids = config.server_pids.clone();
         tokio::spawn(async move {
             tokio::time::sleep_until(measure_from.into()).await;
-            stats::cpu_seconds(&pids)
+            (stats::cpu_seconds(&pids), MachineTime::now())
         })
     };
     let mut total = Recorder::default();
@@ -290,12 +299,16 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         }
     }
     let seconds = measure_from.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
-    let server_cpu_seconds = match (cpu_at_start.await, config.server_pids.is_empty()) {
-        (Ok(Some(before)), false) => {
+    let (cpu_before, machine_before) = cpu_at_start.await.unwrap_or((None, None));
+    let server_cpu_seconds = match (cpu_before, config.server_pids.is_empty()) {
+        (Some(before), false) => {
             stats::cpu_seconds(&config.server_pids).map(|after| after - before)
         }
         _ => None,
     };
+    let machine_steal_percent = machine_before
+        .zip(MachineTime::now())
+        .and_then(|(before, after)| after.steal_percent_since(&before));
     let payload_bytes =
         config.payloads.iter().map(|p| p.text.len()).sum::<usize>() / config.payloads.len();
     Ok(Report {
@@ -317,6 +330,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         requests_per_cpu_second: server_cpu_seconds
             .filter(|cpu| *cpu > 0.0)
             .map(|cpu| total.ok as f64 / cpu),
+        machine_steal_percent,
         first_error: total.first_error,
     })
 }

@@ -82,17 +82,10 @@ pub struct Memory {
 impl Memory {
     /// Memory of `pid`, or `None` when its status cannot be read (not Linux, or gone).
     pub fn of(pid: u32) -> Option<Self> {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|kib| kib.parse::<u64>().ok())
-        };
+        let status = process(pid)?.status().ok()?;
         Some(Self {
-            rss_kib: field("VmRSS:")?,
-            peak_rss_kib: field("VmHWM:")?,
+            rss_kib: status.vmrss?,
+            peak_rss_kib: status.vmhwm?,
         })
     }
 
@@ -108,23 +101,57 @@ impl Memory {
     }
 }
 
+fn process(pid: u32) -> Option<procfs::process::Process> {
+    procfs::process::Process::new(i32::try_from(pid).ok()?).ok()
+}
+
 /// CPU time (user + system) used so far by `pids` together, in seconds, from
 /// `/proc/PID/stat`; `None` if any is unreadable. On a machine shared with other work this is
 /// the fair measure of cost: requests per CPU-second do not depend on how much of the
 /// machine the server happened to get.
 pub fn cpu_seconds(pids: &[u32]) -> Option<f64> {
-    /// Linux reports these times in USER_HZ ticks, 100 per second on every mainstream
-    /// architecture.
-    const TICKS_PER_SECOND: f64 = 100.0;
+    let ticks_per_second = procfs::ticks_per_second() as f64;
     pids.iter().try_fold(0.0, |sum, pid| {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-        let rest = &stat[stat.rfind(')')? + 1..];
-        let mut fields = rest.split_whitespace().skip(11);
-        let user: f64 = fields.next()?.parse().ok()?;
-        let system: f64 = fields.next()?.parse().ok()?;
-        Some(sum + (user + system) / TICKS_PER_SECOND)
+        let stat = process(*pid)?.stat().ok()?;
+        Some(sum + (stat.utime + stat.stime) as f64 / ticks_per_second)
     })
+}
+
+/// The whole machine's CPU time so far, all cores together, from `/proc/stat`: how much of
+/// it the hypervisor gave to other machines (steal), to tell a busy host from a slow server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineTime {
+    /// Ticks stolen by the hypervisor.
+    pub steal: u64,
+    /// All ticks: user, nice, system, idle, iowait, irq, softirq and steal.
+    pub total: u64,
+}
+
+impl MachineTime {
+    /// The machine's CPU time now, or `None` when `/proc/stat` cannot be read.
+    pub fn now() -> Option<Self> {
+        use procfs::CurrentSI;
+        let cpu = procfs::KernelStats::current().ok()?.total;
+        let steal = cpu.steal.unwrap_or(0);
+        let total = cpu.user
+            + cpu.nice
+            + cpu.system
+            + cpu.idle
+            + [cpu.iowait, cpu.irq, cpu.softirq]
+                .iter()
+                .map(|ticks| ticks.unwrap_or(0))
+                .sum::<u64>()
+            + steal;
+        Some(Self { steal, total })
+    }
+
+    /// The share of the CPU time since `earlier` that was stolen, in percent; `None` when no
+    /// tick has passed.
+    pub fn steal_percent_since(&self, earlier: &Self) -> Option<f64> {
+        let total = self.total.checked_sub(earlier.total).filter(|t| *t > 0)?;
+        let steal = self.steal.saturating_sub(earlier.steal);
+        Some(100.0 * steal as f64 / total as f64)
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +179,22 @@ mod tests {
         let busy = (0..20_000_000u64).fold(0u64, |a, b| a.wrapping_mul(31).wrapping_add(b));
         assert!(busy != 1);
         assert!(cpu_seconds(&[std::process::id()]).is_some_and(|s| s > 0.0));
+    }
+
+    #[test]
+    fn steal_is_a_share_of_the_ticks_between_two_readings() {
+        let now = MachineTime::now().expect("/proc/stat");
+        assert!(now.total > 0 && now.steal <= now.total);
+        let earlier = MachineTime {
+            steal: 10,
+            total: 1_000,
+        };
+        let later = MachineTime {
+            steal: 60,
+            total: 2_000,
+        };
+        assert_eq!(later.steal_percent_since(&earlier), Some(5.0));
+        assert_eq!(earlier.steal_percent_since(&earlier), None);
     }
 
     #[test]
