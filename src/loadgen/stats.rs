@@ -82,10 +82,10 @@ pub struct Memory {
 impl Memory {
     /// Memory of `pid`, or `None` when its status cannot be read (not Linux, or gone).
     pub fn of(pid: u32) -> Option<Self> {
-        let status = process(pid)?.status().ok()?;
+        let (rss_kib, peak_rss_kib) = proc_files::memory_kib(pid)?;
         Some(Self {
-            rss_kib: status.vmrss?,
-            peak_rss_kib: status.vmhwm?,
+            rss_kib,
+            peak_rss_kib,
         })
     }
 
@@ -101,20 +101,13 @@ impl Memory {
     }
 }
 
-fn process(pid: u32) -> Option<procfs::process::Process> {
-    procfs::process::Process::new(i32::try_from(pid).ok()?).ok()
-}
-
 /// CPU time (user + system) used so far by `pids` together, in seconds, from
 /// `/proc/PID/stat`; `None` if any is unreadable. On a machine shared with other work this is
 /// the fair measure of cost: requests per CPU-second do not depend on how much of the
 /// machine the server happened to get.
 pub fn cpu_seconds(pids: &[u32]) -> Option<f64> {
-    let ticks_per_second = procfs::ticks_per_second() as f64;
-    pids.iter().try_fold(0.0, |sum, pid| {
-        let stat = process(*pid)?.stat().ok()?;
-        Some(sum + (stat.utime + stat.stime) as f64 / ticks_per_second)
-    })
+    pids.iter()
+        .try_fold(0.0, |sum, pid| Some(sum + proc_files::cpu_seconds(*pid)?))
 }
 
 /// The whole machine's CPU time so far, all cores together, from `/proc/stat`: how much of
@@ -130,18 +123,7 @@ pub struct MachineTime {
 impl MachineTime {
     /// The machine's CPU time now, or `None` when `/proc/stat` cannot be read.
     pub fn now() -> Option<Self> {
-        use procfs::CurrentSI;
-        let cpu = procfs::KernelStats::current().ok()?.total;
-        let steal = cpu.steal.unwrap_or(0);
-        let total = cpu.user
-            + cpu.nice
-            + cpu.system
-            + cpu.idle
-            + [cpu.iowait, cpu.irq, cpu.softirq]
-                .iter()
-                .map(|ticks| ticks.unwrap_or(0))
-                .sum::<u64>()
-            + steal;
+        let (steal, total) = proc_files::machine_ticks()?;
         Some(Self { steal, total })
     }
 
@@ -151,6 +133,61 @@ impl MachineTime {
         let total = self.total.checked_sub(earlier.total).filter(|t| *t > 0)?;
         let steal = self.steal.saturating_sub(earlier.steal);
         Some(100.0 * steal as f64 / total as f64)
+    }
+}
+
+/// What is read from `/proc`, with the `procfs` crate. Only Linux has it: elsewhere every
+/// reading is `None`, and the figures that need one are left out of the report.
+#[cfg(target_os = "linux")]
+mod proc_files {
+    use procfs::process::Process;
+    use procfs::CurrentSI;
+
+    fn process(pid: u32) -> Option<Process> {
+        Process::new(i32::try_from(pid).ok()?).ok()
+    }
+
+    /// Current and peak resident set size (VmRSS, VmHWM) of `pid`, in KiB.
+    pub fn memory_kib(pid: u32) -> Option<(u64, u64)> {
+        let status = process(pid)?.status().ok()?;
+        Some((status.vmrss?, status.vmhwm?))
+    }
+
+    /// User + system CPU time of `pid` so far, in seconds.
+    pub fn cpu_seconds(pid: u32) -> Option<f64> {
+        let stat = process(pid)?.stat().ok()?;
+        Some((stat.utime + stat.stime) as f64 / procfs::ticks_per_second() as f64)
+    }
+
+    /// The machine's stolen ticks and all its ticks so far (user, nice, system, idle, iowait,
+    /// irq, softirq and steal), all cores together.
+    pub fn machine_ticks() -> Option<(u64, u64)> {
+        let cpu = procfs::KernelStats::current().ok()?.total;
+        let steal = cpu.steal.unwrap_or(0);
+        let optional = [cpu.iowait, cpu.irq, cpu.softirq]
+            .iter()
+            .map(|ticks| ticks.unwrap_or(0))
+            .sum::<u64>();
+        Some((
+            steal,
+            cpu.user + cpu.nice + cpu.system + cpu.idle + optional + steal,
+        ))
+    }
+}
+
+/// No `/proc` outside Linux: nothing can be read.
+#[cfg(not(target_os = "linux"))]
+mod proc_files {
+    pub fn memory_kib(_pid: u32) -> Option<(u64, u64)> {
+        None
+    }
+
+    pub fn cpu_seconds(_pid: u32) -> Option<f64> {
+        None
+    }
+
+    pub fn machine_ticks() -> Option<(u64, u64)> {
+        None
     }
 }
 
@@ -175,6 +212,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn reads_own_cpu_time() {
         let busy = (0..20_000_000u64).fold(0u64, |a, b| a.wrapping_mul(31).wrapping_add(b));
         assert!(busy != 1);
@@ -182,9 +220,14 @@ mod tests {
     }
 
     #[test]
-    fn steal_is_a_share_of_the_ticks_between_two_readings() {
+    #[cfg(target_os = "linux")]
+    fn reads_the_machines_ticks() {
         let now = MachineTime::now().expect("/proc/stat");
         assert!(now.total > 0 && now.steal <= now.total);
+    }
+
+    #[test]
+    fn steal_is_a_share_of_the_ticks_between_two_readings() {
         let earlier = MachineTime {
             steal: 10,
             total: 1_000,
@@ -198,6 +241,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn reads_own_memory() {
         let memory = Memory::total(&[std::process::id()]).expect("own /proc status");
         assert!(memory.rss_kib > 0 && memory.peak_rss_kib >= memory.rss_kib);
