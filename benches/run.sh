@@ -10,8 +10,8 @@
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
 # 5) of the interleaved ours/Echo comparison (each round also paces ours and Echo at half the
-# maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with a claim
-# (topic and stance toward it: the FNC-1 model's work too).
+# maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with
+# a claim (topic and stance toward it: the FNC-1 model's work too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0

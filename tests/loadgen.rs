@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,10 +12,10 @@ use common::{shared_dir, TestServer};
 use docclass::loadgen::{self, payload, LoadConfig, LoadError, Rpc};
 use docclass::service::ServerConfig;
 
-fn config(server: &TestServer, rpc: Rpc, target: Option<&str>) -> LoadConfig {
+fn config(addr: SocketAddr, rpc: Rpc, target: Option<&str>) -> LoadConfig {
     let articles = shared_dir().join("data").join("bbc").join("test.jsonl");
     LoadConfig {
-        addr: server.addr,
+        addr,
         rpc,
         payloads: Arc::new(payload::load(&articles, 3_000, 8).expect("payloads")),
         concurrency: 2,
@@ -35,7 +36,7 @@ async fn a_claim_reaches_the_stance_model_in_unary_and_stream_calls() {
     let server = TestServer::start().await;
     let claim = Some("The government will raise taxes to pay for public services");
     for rpc in [Rpc::Classify, Rpc::Stream] {
-        let report = loadgen::run(&config(&server, rpc, claim))
+        let report = loadgen::run(&config(server.addr, rpc, claim))
             .await
             .expect("run");
         assert_eq!(report.errors, 0, "{rpc:?}: {:?}", report.first_error);
@@ -47,18 +48,19 @@ async fn a_claim_reaches_the_stance_model_in_unary_and_stream_calls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_is_refused_for_rpcs_without_a_stance() {
-    let server = TestServer::start().await;
+    // Refused before connecting: nothing listens here, so a run that got past the check
+    // would fail with a connection error instead.
+    let nowhere = SocketAddr::from(([127, 0, 0, 1], 1));
     for (rpc, target) in [
         (Rpc::Summarize, "a claim"),
         (Rpc::Echo, "a claim"),
         (Rpc::Classify, "  "),
     ] {
-        match loadgen::run(&config(&server, rpc, Some(target))).await {
+        match loadgen::run(&config(nowhere, rpc, Some(target))).await {
             Err(LoadError::Invalid(message)) => assert!(message.contains("target"), "{message}"),
             other => panic!("{rpc:?} with target {target:?}: {other:?}"),
         }
     }
-    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
