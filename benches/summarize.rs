@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use docclass::summarize::{IdfTable, SummarizeOptions, Summarizer};
 
 /// Input sizes in bytes.
@@ -86,5 +86,10 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// Runs the benchmarks with criterion's command-line options (what `criterion_group!` and
+/// `criterion_main!` expand to, without their undocumented public function).
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+}

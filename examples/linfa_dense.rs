@@ -21,7 +21,6 @@ use docclass::features::TargetFeatures;
 use docclass::features::{FeatureExtractor, FeatureSettings, NgramRange, Scratch, SparseVector};
 use docclass::model::estimator::{SoftmaxRegressionParams, SparseRecords};
 use docclass::model::{Artifact, Task};
-use docclass::train::data;
 use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, MultinomialNb};
 use linfa_logistic::MultiLogisticRegression;
@@ -104,7 +103,7 @@ fn run() -> Result<(), String> {
     let estimator = estimator.ok_or("--estimator is required")?;
     let data_dir = Path::new("..").join("shared").join("data");
     let load = |file: &str| {
-        data::load(&data_dir.join(file), corpus.task)
+        docclass::corpus::load(&data_dir.join(file), corpus.task)
             .map(|d| d.examples)
             .map_err(|e| e.to_string())
     };

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Parser;
 use docclass::loadgen::payload;
+use docclass::model::Classifier;
 use docclass::text::Document;
-use docclass::train::load_classifier;
 
 /// Times `Classifier::predict` in batches of 64 payloads.
 #[derive(Parser)]
@@ -41,7 +41,7 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let classifier = load_classifier(&args.model)?;
+    let classifier = Classifier::load(&args.model)?;
     let data = Path::new("../shared/data/bbc/test.jsonl");
     let payloads = payload::load(data, args.size, 64)
         .with_context(|| format!("reading {}", data.display()))?;
@@ -55,6 +55,7 @@ fn main() -> Result<()> {
                 title: &payload.title,
                 text: &payload.text,
                 target: Some(&args.target),
+                mentions: &[],
             };
             std::hint::black_box(classifier.predict(std::hint::black_box(&document), 0));
         }

@@ -2,15 +2,21 @@
 //! takes (stance, optionally toward a target or claim) and what it says (an extractive
 //! summary).
 //!
-//! Data flows one way: request → [`text`] → [`features`] → [`model`] → response. [`train`]
-//! fits models from labeled data and writes them to disk; [`service`] loads them and serves
-//! them over gRPC. [`cli`] is the `docclass` command line that drives them all.
+//! Data flows one way: request → [`text`] → [`features`] → [`model`] → response. [`corpus`]
+//! reads labeled data; [`train`] fits models from it and writes them to disk; [`evaluate`]
+//! measures a model on it; [`service`] loads the models and serves them over gRPC, with
+//! [`telemetry`] counting and logging what it does. [`cli`] is the `docclass` command line
+//! that drives them all.
 
 pub mod cli;
+pub mod corpus;
+pub mod evaluate;
 pub mod features;
 pub mod loadgen;
+pub mod mentions;
 pub mod model;
 pub mod pb;
+pub mod progress;
 pub mod service;
 pub mod summarize;
 pub mod telemetry;

@@ -64,6 +64,7 @@ fn words_after_space_plus_combining_mark_have_no_whitespace() {
         title: "مرحب\0\0\09]'X&{'F'",
         text: "ربي؟saEEEEt.",
         target: Some("لم. هذا نص \u{619}"),
+        mentions: &[],
     };
     let mut scratch = Scratch::default();
     for extractor in invariants::extractors() {
@@ -88,11 +89,13 @@ fn feature_extractor_survives_hostile_documents() {
                     title: other,
                     text,
                     target: Some(text),
+                    mentions: &[],
                 },
                 Document {
                     title: text,
                     text: "",
                     target: Some(" \u{301} "),
+                    mentions: &[],
                 },
             ];
             for doc in &docs {

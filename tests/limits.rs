@@ -236,9 +236,12 @@ async fn classify_cases() {
             Expect::Ok(|r| r.topic.is_some()),
         ),
         (
-            "unparsable grpc-timeout is ignored",
+            "unparsable grpc-timeout is refused",
             with_timeout(classify(&article), "soon"),
-            Expect::Ok(|r| r.topic.is_some()),
+            Expect::Error(
+                Code::InvalidArgument,
+                "malformed grpc-timeout header \"soon\"",
+            ),
         ),
         (
             "generous deadline",

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use docclass::pb::{self, document_service_client::DocumentServiceClient};
@@ -15,49 +13,22 @@ const MARKER: &str = "Zanzibarquokka";
 
 /// The binary serving the shipped models on a free port, with its log lines.
 struct Served {
-    child: Child,
-    lines: mpsc::Receiver<String>,
+    binary: common::ServedBinary,
     addr: String,
 }
 
 impl Served {
     /// Starts the server with `extra` flags, logging at `level` (a `RUST_LOG` value).
     fn start(extra: &[&str], level: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_docclass"))
-            .args(["--log-format", "json", "serve", "--addr", "127.0.0.1:0"])
-            .args(extra)
-            .arg("--models")
-            .arg(common::models_dir())
-            .env("RUST_LOG", level)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start docclass");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let addr = loop {
-            let line = lines
-                .recv_timeout(Duration::from_secs(30))
-                .expect("server logs 'serving'");
-            let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if json["fields"]["message"] == "serving" {
-                break json["fields"]["addr"].as_str().expect("addr").to_string();
-            }
-        };
-        Self { child, lines, addr }
+        let binary = common::ServedBinary::start_logging(extra, None, level);
+        let addr = binary.addr.to_string();
+        Self { binary, addr }
     }
 
     /// Lines logged until `message` appears (or 10 s pass).
     fn lines_until(&self, message: &str) -> Vec<serde_json::Value> {
         let mut seen = Vec::new();
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+        while let Ok(line) = self.binary.lines.recv_timeout(Duration::from_secs(10)) {
             let json: serde_json::Value =
                 serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
             let done = json["fields"]["message"] == message;
@@ -67,13 +38,6 @@ impl Served {
             }
         }
         seen
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{example_articles, models_dir, TestServer};
-use docclass::model::ModelStore;
+use docclass::model::ReloadableModelSet;
 use docclass::pb;
 use docclass::telemetry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,7 +37,7 @@ fn value(metrics: &str, series: &str) -> Option<f64> {
 #[tokio::test]
 async fn scraping_shows_requests_latency_models_and_predictions() {
     let handle = telemetry::install_recorder().expect("recorder");
-    let store = Arc::new(ModelStore::open(&models_dir()).expect("models"));
+    let store = Arc::new(ReloadableModelSet::open(&models_dir()).expect("models"));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let metrics_addr = listener.local_addr().expect("addr");
     tokio::spawn(telemetry::serve_metrics(

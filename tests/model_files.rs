@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{models_dir, shared_dir};
 use docclass::model::artifact::MAGIC;
-use docclass::model::{Artifact, ModelRegistry, ModelStore, FORMAT_VERSION};
+use docclass::model::{Artifact, ModelSet, ReloadableModelSet, FORMAT_VERSION};
 use docclass::text::Document;
 use sha2::{Digest, Sha256};
 
@@ -76,14 +76,12 @@ fn damaged_files_are_refused_naming_the_file() {
         (
             "trailing garbage",
             Box::new(|b: &mut Vec<u8>| b.extend_from_slice(b"junk")),
-            "truncated model file",
+            "longer than expected",
         ),
     ];
     for (name, damage, message) in cases {
         let (dir, path) = damaged("bbc.model", damage);
-        let error = ModelRegistry::load_dir(dir.path())
-            .expect_err(name)
-            .to_string();
+        let error = ModelSet::load_dir(dir.path()).expect_err(name).to_string();
         assert!(
             error.contains(&path.display().to_string()),
             "{name}: {error}"
@@ -94,12 +92,12 @@ fn damaged_files_are_refused_naming_the_file() {
 
 #[test]
 fn a_missing_directory_or_task_is_a_clear_error() {
-    let error = ModelRegistry::load_dir(Path::new("/nonexistent/models")).expect_err("missing");
+    let error = ModelSet::load_dir(Path::new("/nonexistent/models")).expect_err("missing");
     assert!(error.to_string().contains("/nonexistent/models"), "{error}");
     let dir = tempfile::tempdir().expect("tempdir");
     copy_models(dir.path());
     std::fs::remove_file(dir.path().join("bbc.model")).expect("remove");
-    let error = ModelRegistry::load_dir(dir.path())
+    let error = ModelSet::load_dir(dir.path())
         .expect_err("no topic model")
         .to_string();
     assert!(error.contains("no topic model"), "{error}");
@@ -201,7 +199,7 @@ fn killing_training_midway_leaves_the_previous_model_intact() {
         leftovers.is_empty(),
         "no temporary file left: {leftovers:?}"
     );
-    ModelRegistry::load_dir(dir.path()).expect("the directory still loads");
+    ModelSet::load_dir(dir.path()).expect("the directory still loads");
 }
 
 /// A model file around `payload` with a valid header and checksum.
@@ -399,7 +397,9 @@ fn non_finite_numbers_in_a_model_file_are_refused_naming_file_and_field() {
         let path = dir.path().join("bbc.model");
         // Start-up: the directory does not load.
         std::fs::write(&path, classifier_file_with(field, marker, value)).expect("write");
-        let error = ModelStore::open(dir.path()).expect_err(name).to_string();
+        let error = ReloadableModelSet::open(dir.path())
+            .expect_err(name)
+            .to_string();
         assert!(
             error.contains(&path.display().to_string()),
             "{name}: {error}"
@@ -407,7 +407,7 @@ fn non_finite_numbers_in_a_model_file_are_refused_naming_file_and_field() {
         assert!(error.contains(message), "{name}: {error}");
         // Reload: refused the same way, and the previous set keeps serving finite answers.
         std::fs::copy(models_dir().join("bbc.model"), &path).expect("restore");
-        let store = ModelStore::open(dir.path()).expect("good set loads");
+        let store = ReloadableModelSet::open(dir.path()).expect("good set loads");
         std::fs::write(&path, classifier_file_with(field, marker, value)).expect("write");
         let error = store.reload().expect_err(name).to_string();
         assert!(error.contains(message), "{name} on reload: {error}");
@@ -429,7 +429,7 @@ fn non_finite_numbers_in_a_model_file_are_refused_naming_file_and_field() {
     copy_models(dir.path());
     let marked = classifier_file_with(field::weight_0_0, f32_marker, f32_marker);
     std::fs::write(dir.path().join("bbc.model"), marked).expect("write");
-    ModelRegistry::load_dir(dir.path()).expect("finite marker loads");
+    ModelSet::load_dir(dir.path()).expect("finite marker loads");
 }
 
 #[test]
@@ -450,9 +450,7 @@ fn an_undecodable_payload_names_the_file_the_format_version_and_the_decoder_erro
         let decoder = postcard::from_bytes::<Artifact>(&payload)
             .expect_err(name)
             .to_string();
-        let error = ModelRegistry::load_dir(dir.path())
-            .expect_err(name)
-            .to_string();
+        let error = ModelSet::load_dir(dir.path()).expect_err(name).to_string();
         assert_eq!(
             error,
             format!(
@@ -467,4 +465,82 @@ fn an_undecodable_payload_names_the_file_the_format_version_and_the_decoder_erro
             "{name}: {typed:?}"
         );
     }
+}
+
+/// Peak resident memory of this process (VmHWM), in KiB.
+#[cfg(target_os = "linux")]
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// The case: a model file extended to 1 GiB (sparse, so no disk is used) is refused
+/// with its size and the header's, before its payload is read: the process's peak memory
+/// stays far below the file's size. So is a file whose header announces more than a load
+/// reads, and a stray foreign file costs a reload nothing.
+#[test]
+#[cfg(target_os = "linux")]
+fn oversized_files_are_refused_before_their_payload_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_models(dir.path());
+    let path = dir.path().join("bbc.model");
+    let size = std::fs::metadata(&path).expect("size").len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    file.set_len(1 << 30).expect("extend to 1 GiB");
+    drop(file);
+    let before = peak_rss_kib();
+    let error = ModelSet::load_dir(dir.path())
+        .expect_err("extended file")
+        .to_string();
+    let grown_mib = (peak_rss_kib() - before) / 1024;
+    assert!(
+        error.contains(&format!(
+            "longer than expected (1073741824 bytes, header says {size})"
+        )),
+        "{error}"
+    );
+    assert!(grown_mib < 256, "peak memory grew by {grown_mib} MiB");
+
+    // A header announcing 2 GiB, on a (sparse) file of exactly that size.
+    let mut header = std::fs::read(models_dir().join("bbc.model")).expect("bytes");
+    header.truncate(52);
+    let announced: u64 = 2 << 30;
+    header[12..20].copy_from_slice(&(announced - 52).to_le_bytes());
+    std::fs::write(&path, &header).expect("write header");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    file.set_len(announced).expect("extend");
+    drop(file);
+    let error = ModelSet::load_dir(dir.path())
+        .expect_err("too large")
+        .to_string();
+    assert!(
+        error.contains("header announces a 2147483648-byte model file, over the limit of"),
+        "{error}"
+    );
+
+    // A stray 256 MiB file that is not a model: refused after its first bytes.
+    copy_models(dir.path());
+    let stray = dir.path().join("stray.model");
+    let file = std::fs::File::create(&stray).expect("stray");
+    file.set_len(256 << 20).expect("extend");
+    drop(file);
+    let before = peak_rss_kib();
+    let error = ReloadableModelSet::open(dir.path())
+        .expect_err("stray")
+        .to_string();
+    assert!(error.contains("not a docclass model file"), "{error}");
+    assert!(
+        (peak_rss_kib() - before) / 1024 < 128,
+        "stray file read whole"
+    );
 }

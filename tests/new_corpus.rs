@@ -8,12 +8,12 @@ use std::path::Path;
 use std::process::Command;
 
 use common::shared_dir;
+use docclass::corpus;
 use docclass::model::Task;
-use docclass::train::data;
 
 /// Writes `examples` as CSV with AG News-like columns: `class` (a number), `headline`,
 /// `description`. Returns the label numbers in order of first use.
-fn write_numbered_csv(path: &Path, examples: &[data::Example]) -> Vec<String> {
+fn write_numbered_csv(path: &Path, examples: &[corpus::Example]) -> Vec<String> {
     let mut labels: Vec<String> = Vec::new();
     let mut writer = csv::Writer::from_path(path).expect("create csv");
     writer
@@ -51,7 +51,7 @@ fn docclass(args: &[&str], paths: &[&Path]) -> std::process::Output {
 
 #[test]
 fn renamed_columns_and_numeric_labels_train_and_evaluate_in_one_command() {
-    let bbc = data::load(&shared_dir().join("data/bbc/train.jsonl"), Task::Topic)
+    let bbc = corpus::load(&shared_dir().join("data/bbc/train.jsonl"), Task::Topic)
         .expect("bbc train")
         .examples;
     // Every 8th article: ~220 documents of all five topics, held apart into train and test.
@@ -60,7 +60,8 @@ fn renamed_columns_and_numeric_labels_train_and_evaluate_in_one_command() {
         .into_iter()
         .enumerate()
         .partition(|(i, _)| i % 4 == 0);
-    let strip = |v: Vec<(usize, data::Example)>| v.into_iter().map(|(_, e)| e).collect::<Vec<_>>();
+    let strip =
+        |v: Vec<(usize, corpus::Example)>| v.into_iter().map(|(_, e)| e).collect::<Vec<_>>();
     let (train, test) = (strip(train), strip(test));
 
     let dir = tempfile::tempdir().expect("tempdir");

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::models_dir;
-use docclass::model::{Artifact, ModelStore};
+use docclass::model::{Artifact, ReloadableModelSet};
 use docclass::pb;
 use docclass::service::{self, ServerConfig};
 use tonic::Code;
@@ -41,7 +41,7 @@ fn write_renamed_topic_model(dir: &Path, name: &str) {
 async fn twenty_reloads_under_load_fail_no_request() {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_models(dir.path());
-    let store = Arc::new(ModelStore::open(dir.path()).expect("models"));
+    let store = Arc::new(ReloadableModelSet::open(dir.path()).expect("models"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -5,9 +5,10 @@
 mod common;
 
 use common::{models_dir, shared_dir, TestServer};
-use docclass::loadgen::figures::served_evaluation;
+use docclass::corpus::{self, FieldNames};
+use docclass::evaluate;
+use docclass::loadgen::served_evaluation::served_evaluation;
 use docclass::model::Task;
-use docclass::train::{self, data};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn served_predictions_reproduce_the_evaluate_figures() {
@@ -18,14 +19,14 @@ async fn served_predictions_reproduce_the_evaluate_figures() {
         ("semeval2016", Task::Stance, "semeval2016-stance/test.jsonl"),
     ] {
         let path = shared_dir().join("data").join(test);
-        let examples = data::load(&path, task).expect("test split").examples;
+        let examples = corpus::load(&path, task).expect("test split").examples;
         let served = served_evaluation(&mut client, model, task, &examples)
             .await
             .expect("served figures");
-        let offline = train::evaluate(
+        let offline = evaluate::evaluate(
             &models_dir().join(format!("{model}.model")),
             &path,
-            &data::FieldNames::default(),
+            &FieldNames::default(),
         )
         .expect("evaluate");
         assert_eq!(served.documents, examples.len() as u64, "{model}");

@@ -23,6 +23,7 @@ fuzz_target!(|input: Input| {
         title: input.title,
         text: input.text,
         target: input.target,
+        mentions: &[],
     };
     // One scratch buffer for both extractors, as a server thread reuses it across models.
     let mut scratch = Scratch::default();

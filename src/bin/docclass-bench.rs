@@ -188,7 +188,7 @@ fn served_figures(args: FiguresArgs) -> Result<()> {
         TaskArg::Topic => Task::Topic,
         TaskArg::Stance => Task::Stance,
     };
-    let examples = docclass::train::data::load(&args.data, task)
+    let examples = docclass::corpus::load(&args.data, task)
         .with_context(|| format!("reading {}", args.data.display()))?
         .examples;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -200,7 +200,7 @@ fn served_figures(args: FiguresArgs) -> Result<()> {
         let mut client = DocumentServiceClient::connect(format!("http://{}", args.addr))
             .await
             .with_context(|| format!("connecting to {}", args.addr))?;
-        loadgen::figures::served_evaluation(&mut client, &args.model, task, &examples)
+        loadgen::served_evaluation::served_evaluation(&mut client, &args.model, task, &examples)
             .await
             .context("served figures")
     })?;

@@ -5,6 +5,7 @@
 //! to change what users read.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -68,6 +69,16 @@ pub(super) struct ServeArgs {
     /// Write (the first 4 KiB of) each request's document text to the request log span.
     #[arg(long, env = "DOCCLASS_LOG_TEXT")]
     pub(super) log_text: bool,
+    /// After SIGTERM or Ctrl-C, how long in-flight requests may take to finish before the
+    /// connections still open are closed (keep it below the orchestrator's kill timeout).
+    #[arg(long, env = "DOCCLASS_SHUTDOWN_GRACE", default_value = "20s",
+          value_parser = humantime::parse_duration)]
+    pub(super) shutdown_grace: Duration,
+    /// Close a connection that has not sent the HTTP/2 preface (over TLS: finished the TLS
+    /// handshake) within this time.
+    #[arg(long, env = "DOCCLASS_HANDSHAKE_TIMEOUT", default_value = "10s",
+          value_parser = humantime::parse_duration)]
+    pub(super) handshake_timeout: Duration,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -117,7 +128,7 @@ pub(super) struct DataFieldArgs {
     pub(super) label_field: Option<String>,
 }
 
-impl From<DataFieldArgs> for train::data::FieldNames {
+impl From<DataFieldArgs> for crate::corpus::FieldNames {
     fn from(args: DataFieldArgs) -> Self {
         Self {
             text: args.text_field,

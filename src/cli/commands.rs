@@ -10,7 +10,7 @@ use super::load_models;
 use crate::features::FeatureSettings;
 use crate::model::Task;
 use crate::service::{DocumentService, ServerConfig};
-use crate::{pb, train};
+use crate::{evaluate, pb, train};
 
 /// Trains a model (or the summarizer's statistics), writes it and prints the chosen settings
 /// and validation figures.
@@ -70,7 +70,7 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
     match &outcome.validation {
         Some(evaluation) => print!(
             "\nvalidation part\n{}",
-            train::render_evaluation(evaluation)
+            evaluate::render_evaluation(evaluation)
         ),
         None => println!("no validation part (--validation 0)"),
     }
@@ -87,10 +87,10 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
 pub(super) fn evaluate(args: EvaluateArgs) -> Result<()> {
     let fields = args.fields.into();
     let evaluation = match &args.report {
-        None => train::evaluate(&args.model, &args.data, &fields)?,
+        None => evaluate::evaluate(&args.model, &args.data, &fields)?,
         Some(report) => {
-            let detailed = train::predict_examples(&args.model, &args.data, &fields)?;
-            let page = train::render_html(&detailed, &args.data)
+            let detailed = evaluate::predict_examples(&args.model, &args.data, &fields)?;
+            let page = evaluate::render_html(&detailed, &args.data)
                 .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
             std::fs::write(report, page)
                 .with_context(|| format!("writing {}", report.display()))?;
@@ -101,7 +101,7 @@ pub(super) fn evaluate(args: EvaluateArgs) -> Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&evaluation)?);
     } else {
-        print!("{}", train::render_evaluation(&evaluation));
+        print!("{}", evaluate::render_evaluation(&evaluation));
     }
     Ok(())
 }

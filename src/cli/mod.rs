@@ -15,7 +15,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use crate::model::ModelStore;
+use crate::model::ReloadableModelSet;
 use crate::telemetry::{self, LogFormat};
 use args::{ClassifyArgs, EvaluateArgs, ServeArgs, SummarizeArgs, TrainArgs};
 
@@ -71,6 +71,8 @@ pub fn run() -> Result<()> {
 }
 
 /// Opens the model directory, for the server and the one-off commands alike.
-fn load_models(dir: &Path) -> Result<Arc<ModelStore>> {
-    Ok(Arc::new(ModelStore::open(dir).context("loading models")?))
+fn load_models(dir: &Path) -> Result<Arc<ReloadableModelSet>> {
+    Ok(Arc::new(
+        ReloadableModelSet::open(dir).context("loading models")?,
+    ))
 }

@@ -1,5 +1,5 @@
 //! `docclass serve`: load the models, bind the gRPC (and optional metrics) listeners and serve
-//! until Ctrl-C or SIGTERM, then finish the requests in flight.
+//! until Ctrl-C or SIGTERM, then finish the requests in flight within `--shutdown-grace`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -67,6 +67,8 @@ pub(super) fn serve(args: ServeArgs) -> Result<()> {
                 .map(|(cert, key)| TlsFiles { cert, key }),
             enable_admin: args.enable_admin,
             log_text: args.log_text,
+            shutdown_grace: args.shutdown_grace,
+            handshake_timeout: args.handshake_timeout,
         };
         if let Some(addr) = &args.metrics_addr {
             let metrics = tokio::net::TcpListener::bind(addr)
@@ -108,5 +110,8 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!(target: LOG_TARGET, "shutting down: finishing in-flight requests");
+    tracing::info!(
+        target: LOG_TARGET,
+        "shutting down: no new connections; in-flight requests finish within the grace period"
+    );
 }

@@ -7,7 +7,7 @@
 //! small; the text is recovered from the request itself when an explanation is asked for.
 
 #[cfg(test)]
-mod equivalence;
+mod reference_tests;
 mod relation;
 mod sort;
 mod vocabulary;
@@ -32,6 +32,9 @@ pub struct NgramRange {
 }
 
 /// How a stance target enters the features.
+///
+/// Stored in every model file by variant index (see [`FeatureSettings`]): a new variant goes
+/// after the last one, never between or before the existing ones.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum TargetFeatures {
     /// The target is ignored.
@@ -45,6 +48,25 @@ pub enum TargetFeatures {
 }
 
 /// Everything that decides which features a document produces.
+///
+/// # Stored in every model file
+///
+/// The settings are part of every classifier file, encoded with postcard, which is not
+/// self-describing: struct fields are written in declaration order with no names or tags,
+/// and an enum variant as its index followed by its data. So, for this struct,
+/// [`NgramRange`] and [`TargetFeatures`]:
+///
+/// - **A field added, removed, reordered or retyped breaks every shipped model**: the files
+///   then fail to decode, or decode into the wrong values. Such a change must bump
+///   [`FORMAT_VERSION`](crate::model::FORMAT_VERSION) (files of the old version are then
+///   refused by name instead of misread) and retrain the shipped models in the same commit.
+/// - **A new enum variant appended after the last one is safe**: existing variants keep
+///   their indices, so existing files read as before. A setting that only a new kind of
+///   model needs can travel as the data of such a variant instead of as a new field.
+///
+/// `tests/shipped_models.rs` loads every shipped `models/*.model` with the current code and
+/// checks that it validates and encodes back to the same bytes, and
+/// `features::tests::the_stored_layout_of_the_settings_is_unchanged` pins the layout.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FeatureSettings {
     /// Word n-gram lengths.

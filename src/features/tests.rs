@@ -82,3 +82,30 @@ fn char_ngrams_respect_multibyte_letters() {
     .validate()
     .is_err());
 }
+
+#[test]
+fn the_stored_layout_of_the_settings_is_unchanged() {
+    // Model files hold the settings in this exact layout (see `FeatureSettings`): fields in
+    // declaration order, enum variants by index. A change here breaks the shipped models.
+    let settings = FeatureSettings {
+        word_ngrams: NgramRange { min: 1, max: 3 },
+        char_ngrams: Some(NgramRange { min: 2, max: 5 }),
+        sublinear_tf: true,
+        min_df: 300,
+        max_features: Some(7),
+        target_features: TargetFeatures::Claim,
+    };
+    let bytes = postcard::to_stdvec(&settings).expect("encode");
+    assert_eq!(bytes, [1, 3, 1, 2, 5, 1, 0xac, 0x02, 1, 7, 2]);
+    let variants = [
+        TargetFeatures::Ignore,
+        TargetFeatures::PerTarget,
+        TargetFeatures::Claim,
+    ];
+    for (index, variant) in variants.into_iter().enumerate() {
+        assert_eq!(
+            postcard::to_stdvec(&variant).expect("encode"),
+            [index as u8]
+        );
+    }
+}

@@ -9,8 +9,8 @@
 //! point at other people's machines.
 
 pub mod echo;
-pub mod figures;
 pub mod payload;
+pub mod served_evaluation;
 pub mod stats;
 mod worker;
 

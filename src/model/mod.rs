@@ -1,9 +1,10 @@
 //! Trained models: the sparse softmax estimator, the classifier that pairs it with its
-//! feature extractor and metadata, the on-disk artifact format and the registry the server
-//! loads at start-up.
+//! feature extractor and metadata, the on-disk artifact format, loading and checking one
+//! classifier file, and the registry the server loads at start-up.
 
 pub mod artifact;
 pub mod estimator;
+mod load;
 mod objective;
 pub mod registry;
 mod sparse_records;
@@ -18,7 +19,8 @@ use crate::features::{FeatureExtractor, Scratch, TargetFeatures};
 use crate::text::Document;
 pub use artifact::{Artifact, ArtifactError, FORMAT_VERSION};
 use estimator::{softmax_in_place, SoftmaxRegression};
-pub use registry::{ModelRegistry, ModelStore, RegistryError};
+pub use load::{ClassifierLoadError, InvalidModel};
+pub use registry::{ModelSet, RegistryError, ReloadableModelSet};
 
 /// What a classifier decides.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use thiserror::Error;
 
 use super::artifact::{Artifact, ArtifactError};
-use super::{Classifier, Task};
+use super::{Classifier, InvalidModel, Task};
 use crate::summarize::Summarizer;
 
 /// File extension of model files.
@@ -38,13 +38,8 @@ pub enum RegistryError {
     #[error(transparent)]
     Artifact(#[from] ArtifactError),
     /// A model file decodes but its parts do not fit together.
-    #[error("{path}: invalid model: {reason}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] InvalidModel),
     /// Two files carry a model of the same name.
     #[error("{path}: model name {name:?} is already used by {other}")]
     DuplicateName {
@@ -79,29 +74,28 @@ pub enum RegistryError {
     },
 }
 
-/// A loaded classifier with where it came from.
+/// A classifier as the server holds it: the classifier, the file it came from and its
+/// version.
 #[derive(Debug)]
-pub struct LoadedModel {
+pub struct ServedClassifier {
     /// The classifier.
     pub classifier: Classifier,
     /// The file it was loaded from.
     pub path: PathBuf,
     /// Version string: format version and payload digest prefix.
     pub version: String,
-    /// The answer counters of this model, one per label, registered on its first answer
-    /// (see [`crate::telemetry::record_prediction`]).
-    pub prediction_counters: OnceLock<Vec<metrics::Counter>>,
 }
 
-/// Every model the server can answer with, shared read-only between requests.
+/// Every model one load of the directory produced (the classifiers by name, each task's
+/// default, the summarizer), shared read-only between requests.
 #[derive(Debug)]
-pub struct ModelRegistry {
-    models: BTreeMap<String, Arc<LoadedModel>>,
+pub struct ModelSet {
+    models: BTreeMap<String, Arc<ServedClassifier>>,
     defaults: BTreeMap<Task, String>,
     summarizer: Arc<Summarizer>,
 }
 
-impl ModelRegistry {
+impl ModelSet {
     /// Loads and validates every model file in `dir`; needs at least one topic and one stance
     /// model.
     pub fn load_dir(dir: &Path) -> Result<Self, RegistryError> {
@@ -116,7 +110,7 @@ impl ModelRegistry {
             .map_err(directory_error)?;
         paths.retain(|p| p.extension().is_some_and(|e| e == MODEL_EXTENSION));
         paths.sort();
-        let mut classifiers = Classifiers::default();
+        let mut classifiers = ClassifiersByName::default();
         let mut summarizer: Option<(Summarizer, PathBuf)> = None;
         for path in paths {
             let loaded = Artifact::load(&path)?;
@@ -152,7 +146,7 @@ impl ModelRegistry {
     }
 
     /// The model called `name`.
-    pub fn get(&self, name: &str) -> Option<&Arc<LoadedModel>> {
+    pub fn get(&self, name: &str) -> Option<&Arc<ServedClassifier>> {
         self.models.get(name)
     }
 
@@ -162,7 +156,7 @@ impl ModelRegistry {
     }
 
     /// Every model, by name.
-    pub fn models(&self) -> impl Iterator<Item = &Arc<LoadedModel>> {
+    pub fn models(&self) -> impl Iterator<Item = &Arc<ServedClassifier>> {
         self.models.values()
     }
 
@@ -172,26 +166,21 @@ impl ModelRegistry {
     }
 }
 
-/// Classifiers gathered while loading, with the default of each task.
+/// The classifiers gathered while loading, by name, with the default of each task.
 #[derive(Default)]
-struct Classifiers {
-    models: BTreeMap<String, Arc<LoadedModel>>,
+struct ClassifiersByName {
+    models: BTreeMap<String, Arc<ServedClassifier>>,
     defaults: BTreeMap<Task, String>,
 }
 
-impl Classifiers {
+impl ClassifiersByName {
     fn insert(
         &mut self,
         classifier: Classifier,
         path: PathBuf,
         version: String,
     ) -> Result<(), RegistryError> {
-        classifier
-            .validate()
-            .map_err(|reason| RegistryError::Invalid {
-                path: path.clone(),
-                reason,
-            })?;
+        classifier.check(&path)?;
         let name = classifier.metadata().name.clone();
         if let Some(other) = self.models.get(&name) {
             return Err(RegistryError::DuplicateName {
@@ -215,31 +204,30 @@ impl Classifiers {
         }
         self.models.insert(
             name,
-            Arc::new(LoadedModel {
+            Arc::new(ServedClassifier {
                 classifier,
                 path,
                 version,
-                prediction_counters: OnceLock::new(),
             }),
         );
         Ok(())
     }
 }
 
-/// The served model set and the directory it comes from; reloaded while serving without a
-/// pause: readers take a snapshot (an `Arc`) and a reload swaps the whole set atomically.
+/// The model set being served and the directory it comes from; reloaded while serving
+/// without a pause: readers take a snapshot (an `Arc`) and a reload swaps the whole set atomically.
 #[derive(Debug)]
-pub struct ModelStore {
+pub struct ReloadableModelSet {
     dir: PathBuf,
-    current: ArcSwap<ModelRegistry>,
+    current: ArcSwap<ModelSet>,
 }
 
-impl ModelStore {
+impl ReloadableModelSet {
     /// Loads and validates the models in `dir`.
     pub fn open(dir: &Path) -> Result<Self, RegistryError> {
         Ok(Self {
             dir: dir.to_path_buf(),
-            current: ArcSwap::from_pointee(ModelRegistry::load_dir(dir)?),
+            current: ArcSwap::from_pointee(ModelSet::load_dir(dir)?),
         })
     }
 
@@ -249,14 +237,14 @@ impl ModelStore {
     }
 
     /// The models served now; unaffected by later reloads.
-    pub fn snapshot(&self) -> Arc<ModelRegistry> {
+    pub fn snapshot(&self) -> Arc<ModelSet> {
         self.current.load_full()
     }
 
     /// Loads the directory afresh and, only if every model is valid, swaps the new set in.
     /// On error the current set keeps serving.
-    pub fn reload(&self) -> Result<Arc<ModelRegistry>, RegistryError> {
-        let fresh = Arc::new(ModelRegistry::load_dir(&self.dir)?);
+    pub fn reload(&self) -> Result<Arc<ModelSet>, RegistryError> {
+        let fresh = Arc::new(ModelSet::load_dir(&self.dir)?);
         self.current.store(Arc::clone(&fresh));
         Ok(fresh)
     }

@@ -5,18 +5,18 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{convert, ServiceError};
-use crate::model::ModelStore;
+use crate::model::ReloadableModelSet;
 use crate::pb;
 
 /// Reloads the model directory on request.
 #[derive(Debug, Clone)]
 pub struct AdminService {
-    store: Arc<ModelStore>,
+    store: Arc<ReloadableModelSet>,
 }
 
 impl AdminService {
     /// Admin operations on `store`.
-    pub fn new(store: Arc<ModelStore>) -> Self {
+    pub fn new(store: Arc<ReloadableModelSet>) -> Self {
         Self { store }
     }
 }

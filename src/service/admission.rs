@@ -9,20 +9,18 @@
 //! enough that the runtime, and the health service, stay responsive.
 //!
 //! The slots are an atomic count, so admitting a request and giving its slot back take no
-//! lock. (tokio's `Semaphore` locks its list of waiters on every release, even when nobody
-//! waits; `async-lock`'s does as well.) Only a stream that finds every slot taken registers
-//! to be woken, and only then does a release notify. A woken stream can find its slot taken
-//! by a unary request that came first, and then waits for the next one: released slots no
-//! longer go to waiting streams before anyone else, as they did with tokio's semaphore.
+//! lock (tokio's `Semaphore` and `async-lock`'s lock their list of waiters on every release,
+//! even when nobody waits). Only a stream that finds every slot taken registers to be woken,
+//! and only then does a release notify. A woken stream can find its slot taken by a unary
+//! request that came first, and then waits for the next one: a released slot goes to
+//! whoever asks first, not to the longest-waiting stream.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, Notify};
-use tonic::metadata::MetadataMap;
 
-use super::ServiceError;
+use super::{Deadline, ServiceError};
 
 /// Runs request work on a worker pool under a concurrency limit.
 #[derive(Debug, Clone)]
@@ -31,67 +29,6 @@ pub struct Admission {
     limit: usize,
     inline_max_bytes: usize,
     pool: Arc<rayon::ThreadPool>,
-}
-
-/// When a request must be answered by, taken from its `grpc-timeout` header.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline {
-    arrived: Instant,
-    at: Option<Instant>,
-}
-
-impl Deadline {
-    /// The deadline of a request with `metadata`, starting now.
-    pub fn from_metadata(metadata: &MetadataMap) -> Self {
-        let arrived = Instant::now();
-        let timeout = metadata
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout);
-        Self {
-            arrived,
-            at: timeout.and_then(|t| arrived.checked_add(t)),
-        }
-    }
-
-    /// No deadline.
-    pub fn none() -> Self {
-        Self {
-            arrived: Instant::now(),
-            at: None,
-        }
-    }
-
-    fn check(&self) -> Result<(), ServiceError> {
-        match self.at {
-            Some(at) if Instant::now() >= at => Err(self.exceeded()),
-            _ => Ok(()),
-        }
-    }
-
-    fn exceeded(&self) -> ServiceError {
-        ServiceError::DeadlineExceeded {
-            waited_ms: self.arrived.elapsed().as_millis() as u64,
-        }
-    }
-}
-
-/// Parses a `grpc-timeout` value: up to 8 digits and a unit (H, M, S, m, u, n).
-pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
-    if digits.is_empty() || digits.len() > 8 {
-        return None;
-    }
-    let amount: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(amount * 3600),
-        "M" => Duration::from_secs(amount * 60),
-        "S" => Duration::from_secs(amount),
-        "m" => Duration::from_millis(amount),
-        "u" => Duration::from_micros(amount),
-        "n" => Duration::from_nanos(amount),
-        _ => return None,
-    })
 }
 
 impl Admission {
@@ -275,19 +212,9 @@ fn run_guarded<T>(work: impl FnOnce() -> Result<T, ServiceError>) -> Result<T, S
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::{Duration, Instant};
 
-    #[test]
-    fn grpc_timeouts_parse_every_unit() {
-        assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_grpc_timeout("150m"), Some(Duration::from_millis(150)));
-        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_grpc_timeout("7n"), Some(Duration::from_nanos(7)));
-        assert_eq!(parse_grpc_timeout("123456789S"), None);
-        assert_eq!(parse_grpc_timeout("S"), None);
-        assert_eq!(parse_grpc_timeout("5x"), None);
-        assert_eq!(parse_grpc_timeout(""), None);
-    }
+    use super::*;
 
     #[tokio::test]
     async fn full_admission_fails_fast() {

@@ -1,23 +1,15 @@
-//! Conversions between library results and wire messages, kept out of the handlers.
+//! Conversions between library results and wire messages, kept out of the handlers. They
+//! only convert: answers are counted by the caller, in `telemetry`.
 
-use crate::model::{registry::LoadedModel, ModelRegistry, Task};
+use crate::model::{ModelMetadata, ModelSet, Prediction, Task};
 use crate::pb;
 use crate::summarize::Summary;
-use crate::text::Document;
 
-/// Runs `model` on `document` and shapes the answer: scores best first, `top_k` of them
-/// (0 or more than the label count = all).
-pub fn prediction(
-    model: &LoadedModel,
-    document: &Document,
-    explain: usize,
-    top_k: usize,
-) -> pb::Prediction {
-    let classifier = &model.classifier;
-    let labels = &classifier.metadata().labels;
-    let answer = classifier.predict(document, explain);
+/// The wire form of the answer of the model described by `metadata`: scores best first,
+/// `top_k` of them (0 or more than the label count = all).
+pub fn prediction(metadata: &ModelMetadata, answer: Prediction, top_k: usize) -> pb::Prediction {
+    let labels = &metadata.labels;
     let best = answer.best();
-    crate::telemetry::record_prediction(model, best);
     let mut scores: Vec<pb::LabelScore> = labels
         .iter()
         .zip(&answer.probabilities)
@@ -35,7 +27,7 @@ pub fn prediction(
         scores.truncate(top_k);
     }
     pb::Prediction {
-        model: classifier.metadata().name.clone(),
+        model: metadata.name.clone(),
         label: labels[best].clone(),
         confidence: answer.probabilities[best],
         scores,
@@ -75,7 +67,7 @@ impl From<Task> for pb::Task {
 }
 
 /// Everything `GetModelInfo` says about the loaded models.
-pub fn model_info(models: &ModelRegistry) -> pb::GetModelInfoResponse {
+pub fn model_info(models: &ModelSet) -> pb::GetModelInfoResponse {
     pb::GetModelInfoResponse {
         models: models
             .models()

@@ -5,13 +5,18 @@
 //! Handlers validate the request, take a lock-free snapshot of the loaded models and call
 //! the library; model weights are shared read-only between all requests.
 
+mod accept;
 mod admin;
 mod admission;
 mod auth;
+mod cardinality;
+mod connection;
 mod convert;
-mod edge;
+mod deadline;
 mod server;
 mod status;
+mod status_rewrite;
+mod unary;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,19 +24,24 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::model::{registry::LoadedModel, ModelRegistry, ModelStore, Task};
+use crate::model::{registry::ServedClassifier, ModelSet, ReloadableModelSet, Task};
 use crate::pb;
 use crate::summarize::SummarizeOptions;
-use crate::telemetry::{self, RequestContext};
+use crate::telemetry::{self, PredictionCounters, RequestContext};
 use crate::text::{self, Document};
+pub use accept::{Accept, ACCEPT_BACKOFF_MAX, ACCEPT_BACKOFF_MIN};
 pub use admin::AdminService;
-pub use admission::{parse_grpc_timeout, Admission, Deadline, Permit};
+pub use admission::{Admission, Permit};
 pub use auth::BearerAuth;
+pub use connection::{Connections, GuardedStream};
+pub use deadline::{parse_grpc_timeout, Deadline};
 pub use server::{
     incoming, runtime, serve, transport, ServeError, ServerConfig, TlsFiles,
-    DEFAULT_INLINE_MAX_BYTES,
+    CONNECTION_WINDOW_BYTES, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_INLINE_MAX_BYTES,
+    DEFAULT_SHUTDOWN_GRACE, STREAM_WINDOW_BYTES,
 };
-pub use status::ServiceError;
+pub use status::{ServiceError, ECHO_MAX_BYTES, MAX_ID_BYTES, MAX_MODEL_NAME_BYTES};
+use unary::unary;
 
 /// Request limits enforced by the handlers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,19 +64,21 @@ const STREAM_PIPELINE: usize = 8;
 /// `docclass.v1.DocumentService`, backed by the loaded models.
 #[derive(Debug, Clone)]
 pub struct DocumentService {
-    models: Arc<ModelStore>,
+    models: Arc<ReloadableModelSet>,
     limits: Limits,
     admission: Admission,
+    counters: Arc<PredictionCounters>,
 }
 
 impl DocumentService {
     /// A service answering with the models of `store` under `limits`, computing on
     /// `admission`'s workers.
-    pub fn new(models: Arc<ModelStore>, limits: Limits, admission: Admission) -> Self {
+    pub fn new(models: Arc<ReloadableModelSet>, limits: Limits, admission: Admission) -> Self {
         Self {
             models,
             limits,
             admission,
+            counters: Arc::default(),
         }
     }
 
@@ -78,6 +90,17 @@ impl DocumentService {
         self.check_text("text", &request.text, true)?;
         self.check_text("title", &request.title, false)?;
         self.check_text("target", &request.target, false)?;
+        check_length("id", &request.id, status::MAX_ID_BYTES)?;
+        check_length(
+            "topic_model",
+            &request.topic_model,
+            status::MAX_MODEL_NAME_BYTES,
+        )?;
+        check_length(
+            "stance_model",
+            &request.stance_model,
+            status::MAX_MODEL_NAME_BYTES,
+        )?;
         let models = self.models.snapshot();
         let topic_model = resolve(&models, Task::Topic, &request.topic_model)?;
         let stance_model = resolve(&models, Task::Stance, &request.stance_model)?;
@@ -86,12 +109,13 @@ impl DocumentService {
             title: &request.title,
             text: &request.text,
             target: has_target.then_some(request.target.as_str()),
+            mentions: &[],
         };
         let explain = if request.explain { EXPLAIN_TERMS } else { 0 };
         let top_k = request.top_k as usize;
-        let topic = convert::prediction(&topic_model, &document, explain, top_k);
+        let topic = self.answer(&topic_model, &document, explain, top_k);
         let stance = (has_target || !stance_model.classifier.needs_target())
-            .then(|| convert::prediction(&stance_model, &document, explain, top_k));
+            .then(|| self.answer(&stance_model, &document, explain, top_k));
         Ok(pb::ClassifyResponse {
             id: request.id.clone(),
             topic: Some(topic),
@@ -123,6 +147,19 @@ impl DocumentService {
         Ok(convert::summary(&request.text, &summary))
     }
 
+    /// `model`'s answer for `document` in wire form, counted in the answer metrics.
+    fn answer(
+        &self,
+        model: &ServedClassifier,
+        document: &Document,
+        explain: usize,
+        top_k: usize,
+    ) -> pb::Prediction {
+        let answer = model.classifier.predict(document, explain);
+        self.counters.record(model, answer.best());
+        convert::prediction(model.classifier.metadata(), answer, top_k)
+    }
+
     fn check_text(
         &self,
         field: &'static str,
@@ -139,7 +176,7 @@ impl DocumentService {
                 limit: self.limits.max_document_bytes,
             });
         }
-        if !holds_control(value) {
+        if !text::holds_control(value) {
             return Ok(());
         }
         if let Some(c) = value.chars().find(|c| c.is_control() && !c.is_whitespace()) {
@@ -152,35 +189,16 @@ impl DocumentService {
     }
 }
 
-/// Whether `value` holds a control character that is not whitespace: U+0000–001F and U+007F
-/// but for U+0009–000D, and U+0080–009F (0xC2 0x80–0x9F in UTF-8) but for U+0085. Each byte
-/// is looked at together with the one after it, without a branch within a 64-byte block (the
-/// loop vectorises), so text with "£" (0xC2 0xA3) is not looked at again.
-fn holds_control(value: &str) -> bool {
-    const BLOCK: usize = 64;
-    let control = |byte: u8, next: u8| {
-        let c0 = (byte < 0x20) & !(0x09..=0x0d).contains(&byte) | (byte == 0x7f);
-        let c1 = (byte == 0xc2) & (next & 0xe0 == 0x80) & (next != 0x85);
-        c0 | c1
-    };
-    let any_control = |bytes: &[u8], nexts: &[u8]| {
-        bytes
-            .iter()
-            .zip(nexts)
-            .fold(false, |seen, (byte, next)| seen | control(*byte, *next))
-    };
-    let Some((&last, _)) = value.as_bytes().split_last() else {
-        return false;
-    };
-    // Every byte but the last, with the byte after it.
-    let (bytes, nexts) = (&value.as_bytes()[..value.len() - 1], &value.as_bytes()[1..]);
-    let blocks = bytes.chunks_exact(BLOCK);
-    let rest = blocks.remainder();
-    blocks
-        .zip(nexts.chunks_exact(BLOCK))
-        .any(|(bytes, nexts)| any_control(bytes, nexts))
-        || any_control(rest, &nexts[nexts.len() - rest.len()..])
-        || control(last, 0)
+/// Refuses `value` when it is longer than `limit` bytes.
+fn check_length(field: &'static str, value: &str, limit: usize) -> Result<(), ServiceError> {
+    if value.len() > limit {
+        return Err(ServiceError::OverLimit {
+            field,
+            length: value.len(),
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// Number of terms returned when an explanation is asked for.
@@ -188,10 +206,10 @@ const EXPLAIN_TERMS: usize = 10;
 
 /// The model of `task` called `name`, or the task's default when `name` is empty.
 fn resolve(
-    models: &ModelRegistry,
+    models: &ModelSet,
     task: Task,
     name: &str,
-) -> Result<Arc<LoadedModel>, ServiceError> {
+) -> Result<Arc<ServedClassifier>, ServiceError> {
     let name = if name.is_empty() {
         models.default_name(task).unwrap_or_default()
     } else {
@@ -237,19 +255,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
         &self,
         request: Request<pb::ClassifyRequest>,
     ) -> Result<Response<pb::ClassifyResponse>, Status> {
-        let deadline = Deadline::from_metadata(request.metadata());
-        let context = request.extensions().get::<RequestContext>().copied();
-        let permit = self.admission.try_admit()?;
-        let service = self.clone();
-        let request = request.into_inner();
-        telemetry::record_text(context.as_ref(), &request.text);
-        let bytes = request.text.len() + request.title.len() + request.target.len();
-        let response = self
-            .admission
-            .run_unary(permit, deadline, bytes, move || {
-                service.classify_one(&request)
-            })
-            .await?;
+        let response = unary(&self.admission, self, request, Self::classify_one).await?;
         telemetry::record_model(|| answered_by(&response));
         Ok(Response::new(response))
     }
@@ -269,7 +275,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
             .map(move |(position, item)| {
                 let service = service.clone();
                 async move {
-                    let request = item?;
+                    let request = item.map_err(|error| status::in_stream(position, None, error))?;
                     telemetry::record_text(context.as_ref(), &request.text);
                     let id = request.id.clone();
                     let permit = service.admission.admit().await;
@@ -279,13 +285,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
                         .run(permit, deadline, move || worker.classify_one(&request))
                         .await
                         .inspect(|response| telemetry::record_model(|| answered_by(response)))
-                        .map_err(|error| {
-                            let status = Status::from(error);
-                            Status::new(
-                                status.code(),
-                                format!("request {position} (id {id:?}): {}", status.message()),
-                            )
-                        })
+                        .map_err(|error| status::in_stream(position, Some(&id), error.into()))
                 }
             })
             .buffered(STREAM_PIPELINE);
@@ -296,20 +296,7 @@ impl pb::document_service_server::DocumentService for DocumentService {
         &self,
         request: Request<pb::SummarizeRequest>,
     ) -> Result<Response<pb::SummarizeResponse>, Status> {
-        let deadline = Deadline::from_metadata(request.metadata());
-        let context = request.extensions().get::<RequestContext>().copied();
-        let permit = self.admission.try_admit()?;
-        let service = self.clone();
-        let request = request.into_inner();
-        telemetry::record_model(|| "summarizer".to_string());
-        telemetry::record_text(context.as_ref(), &request.text);
-        let bytes = request.text.len() + request.title.len();
-        let response = self
-            .admission
-            .run_unary(permit, deadline, bytes, move || {
-                service.summarize_one(&request)
-            })
-            .await?;
+        let response = unary(&self.admission, self, request, Self::summarize_one).await?;
         Ok(Response::new(response))
     }
 
@@ -318,35 +305,5 @@ impl pb::document_service_server::DocumentService for DocumentService {
         _request: Request<pb::GetModelInfoRequest>,
     ) -> Result<Response<pb::GetModelInfoResponse>, Status> {
         Ok(Response::new(convert::model_info(&self.models.snapshot())))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::holds_control;
-
-    #[test]
-    fn byte_scan_finds_exactly_the_control_characters() {
-        for c in (0..0x3000).filter_map(char::from_u32) {
-            let expected = c.is_control() && !c.is_whitespace();
-            // Alone, and at every offset of a text longer than two blocks (so also across
-            // the boundary of two blocks, and as the last character).
-            assert_eq!(
-                holds_control(&c.to_string()),
-                expected,
-                "U+{:04X}",
-                u32::from(c)
-            );
-            for offset in 0..150 {
-                let text = format!("{}{c}{}", "a".repeat(offset), "£ b".repeat(50 - offset / 3));
-                assert_eq!(
-                    holds_control(&text),
-                    expected,
-                    "U+{:04X} at byte {offset}",
-                    u32::from(c)
-                );
-            }
-        }
-        assert!(!holds_control(""));
     }
 }

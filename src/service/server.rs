@@ -1,7 +1,7 @@
 //! Hosting: the tonic server with `DocumentService`, `grpc.health.v1.Health`, server
 //! reflection (v1 and v1alpha, so both old and new grpcurl work) and, when enabled,
 //! `AdminService`; optional TLS and bearer-token authentication; model reload on SIGHUP;
-//! graceful shutdown that lets in-flight requests finish.
+//! a shutdown that lets in-flight requests finish within a bounded grace period.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
+use super::accept::{accept, Accept};
+use super::connection::Connections;
 use super::{AdminService, Admission, BearerAuth, DocumentService, Limits};
-use crate::model::ModelStore;
+use crate::model::ReloadableModelSet;
 use crate::pb::{
     self, admin_service_server::AdminServiceServer, document_service_server::DocumentServiceServer,
 };
@@ -31,6 +32,13 @@ pub struct TlsFiles {
 /// Default of [`ServerConfig::inline_max_bytes`]: an 8 KiB article is classified in about
 /// 0.1 ms, short enough to keep the runtime thread responsive.
 pub const DEFAULT_INLINE_MAX_BYTES: usize = 8 << 10;
+
+/// Default of [`ServerConfig::shutdown_grace`]: below the 30 s Kubernetes waits between
+/// SIGTERM and SIGKILL, so the server closes its connections itself.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Default of [`ServerConfig::handshake_timeout`].
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -54,6 +62,12 @@ pub struct ServerConfig {
     pub enable_admin: bool,
     /// Allow document text in the request logs.
     pub log_text: bool,
+    /// After the shutdown signal, how long in-flight requests may take to finish before the
+    /// connections still open are closed.
+    pub shutdown_grace: Duration,
+    /// How long a new connection may take to send the HTTP/2 preface (over TLS: to complete
+    /// the TLS handshake) before it is closed.
+    pub handshake_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +82,8 @@ impl Default for ServerConfig {
             tls: None,
             enable_admin: false,
             log_text: false,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
         }
     }
 }
@@ -106,10 +122,32 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// Flow-control window of each HTTP/2 stream the server receives, in bytes: how much a
+/// client may send on a stream beyond what the server has read.
+pub const STREAM_WINDOW_BYTES: u32 = 64 << 10;
+
+/// Flow-control window of each connection the server receives, in bytes: 384 stream windows.
+pub const CONNECTION_WINDOW_BYTES: u32 = 24 << 20;
+
 /// The transport settings every docclass server uses (also the bench's Echo server, so the
 /// no-op limit is measured under the same settings).
+///
+/// The windows are sized for h2's guard against floods of small DATA frames. h2 charges
+/// every received DATA frame of fewer than 256 bytes that the server has not read yet
+/// `256 - length` bytes against a budget of half the connection window (12 MiB here), and
+/// closes the connection with GOAWAY `ENHANCE_YOUR_CALM` when it runs out. A bulk client
+/// sends each small request in its own frame, and a `ClassifyStream` stops reading while
+/// its answers wait to be sent, so such a stream can hold a whole stream window of unread
+/// frames: at most 64 KiB / 8 = 8,192 of the smallest request (8 bytes with its gRPC
+/// prefix), a charge of 2 MiB. Six such streams, or thirteen of 17-byte requests, fit in
+/// the budget at once; hyper's default windows (1 MiB each, so a 512 KiB budget) let one
+/// stream of 17-byte requests exhaust it after 2,194 unread frames. A client that splits its
+/// data into 1-byte frames still exhausts it on a single stream (64 Ki frames, 16.7 MB).
 pub fn transport() -> Server {
-    Server::builder().http2_keepalive_interval(Some(Duration::from_secs(30)))
+    Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .initial_stream_window_size(STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
 }
 
 /// The async runtime every docclass server runs on (also the bench's Echo server): one worker
@@ -119,10 +157,9 @@ pub fn transport() -> Server {
 /// slot. tokio runs the task a worker has just woken (here: the request a connection task
 /// has just read) from that slot, which the other workers cannot steal. When the OS preempts
 /// the worker, as it does when the server shares its cores with other processes, that request
-/// waits for the whole preemption while the other worker may be idle. Without the slot the
-/// p99 latency at half the maximum rate was lower in most side-by-side runs, at the same
-/// maximum throughput (figures in benches/README.md). Without the flag the runtime keeps
-/// tokio's default.
+/// waits for the whole preemption while the other worker may be idle; without the slot
+/// another worker takes it, which lowers the p99 latency on a shared machine at the same
+/// maximum throughput. Without the flag the runtime keeps tokio's default.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
@@ -131,26 +168,19 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     builder.build()
 }
 
-/// The connections `listener` accepts, with Nagle's algorithm off. tonic sets TCP_NODELAY
-/// only on listeners it binds itself; without it a response written in several pieces
-/// (headers, data, trailers) waits for the client's delayed ACK, about 40 ms on Linux.
-pub fn incoming(
-    listener: TcpListener,
-) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    use futures::StreamExt;
-    TcpListenerStream::new(listener).map(|accepted| {
-        accepted.and_then(|stream| {
-            stream.set_nodelay(true)?;
-            Ok(stream)
-        })
-    })
+/// The connections `listener` accepts, with Nagle's algorithm off, guarded by a
+/// [`Connections`] set of their own with the default handshake timeout (the bench's Echo
+/// server; [`serve`] keeps its set to close it at the end of the grace period).
+pub fn incoming(listener: TcpListener) -> Accept {
+    accept(listener, Connections::new(DEFAULT_HANDSHAKE_TIMEOUT))
 }
 
-/// Serves the models of `store` on `listener` until `shutdown` completes, then lets
-/// in-flight requests finish.
+/// Serves the models of `store` on `listener` until `shutdown` completes, then stops
+/// accepting, lets in-flight requests finish for up to `config.shutdown_grace` and closes the
+/// connections still open.
 pub async fn serve(
     listener: TcpListener,
-    store: Arc<ModelStore>,
+    store: Arc<ReloadableModelSet>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -180,9 +210,13 @@ pub async fn serve(
 
     let mut builder = transport()
         .layer(crate::telemetry::TelemetryLayer::new(config.log_text))
-        .layer(super::edge::GrpcEdgeLayer);
+        .layer(super::status_rewrite::StatusRewriteLayer);
     if let Some(tls) = &config.tls {
-        builder = builder.tls_config(ServerTlsConfig::new().identity(read_identity(tls)?))?;
+        builder = builder.tls_config(
+            ServerTlsConfig::new()
+                .identity(read_identity(tls)?)
+                .timeout(config.handshake_timeout),
+        )?;
     }
     let router = builder
         .add_service(health_service)
@@ -194,12 +228,61 @@ pub async fn serve(
         .set_serving::<DocumentServiceServer<DocumentService>>()
         .await;
     let reload = tokio::spawn(reload_on_sighup(store));
-    let served = router
-        .serve_with_incoming_shutdown(incoming(listener), shutdown)
-        .await;
+    let connections = Connections::new(config.handshake_timeout);
+    let (stopping, stopped) = tokio::sync::oneshot::channel();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let served = router.serve_with_incoming_shutdown(accept(listener, connections.clone()), signal);
+    let served = drain(served, stopped, &connections, config.shutdown_grace).await;
     reload.abort();
     served?;
     Ok(())
+}
+
+/// Longest wait for the connections closed at the end of the grace period to go.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Runs `served` to its end, or, when `stopped` fires and `served` has not ended within
+/// `grace`, closes every connection and waits (briefly) for `served` to notice.
+async fn drain<F>(
+    served: F,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+    connections: &Connections,
+    grace: Duration,
+) -> F::Output
+where
+    F: Future<Output = Result<(), tonic::transport::Error>>,
+{
+    tokio::pin!(served);
+    let grace_over = async {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(grace).await,
+            // The signal future was dropped: `served` has ended.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = &mut served => return result,
+        () = grace_over => {}
+    }
+    let open = connections.close_all();
+    tracing::warn!(
+        open,
+        grace_ms = grace.as_millis() as u64,
+        "shutdown grace period over: closing the connections still open"
+    );
+    match tokio::time::timeout(CLOSE_WAIT, &mut served).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::error!(
+                open = connections.open(),
+                "connections still open after being closed; stopping anyway"
+            );
+            Ok(())
+        }
+    }
 }
 
 fn read_identity(tls: &TlsFiles) -> Result<Identity, ServeError> {
@@ -214,7 +297,7 @@ fn read_identity(tls: &TlsFiles) -> Result<Identity, ServeError> {
 
 /// Reloads the models each time the process receives SIGHUP; a failed reload is logged and
 /// the previous models keep serving.
-async fn reload_on_sighup(store: Arc<ModelStore>) {
+async fn reload_on_sighup(store: Arc<ReloadableModelSet>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

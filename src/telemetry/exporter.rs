@@ -18,8 +18,11 @@ use hyper_util::rt::TokioIo;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
-use super::{MODEL_INFO, PREDICTIONS_TOTAL, REQUESTS_IN_FLIGHT, REQUESTS_TOTAL, REQUEST_DURATION};
-use crate::model::ModelStore;
+use super::{
+    ACCEPT_ERRORS_TOTAL, MODEL_INFO, PREDICTIONS_TOTAL, REQUESTS_IN_FLIGHT, REQUESTS_TOTAL,
+    REQUEST_DURATION,
+};
+use crate::model::ReloadableModelSet;
 
 /// Latency histogram buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 14] = [
@@ -64,6 +67,10 @@ pub fn install_recorder() -> Result<PrometheusHandle, ExporterError> {
         PREDICTIONS_TOTAL,
         "Classifier answers by model, task and predicted label."
     );
+    metrics::describe_counter!(
+        ACCEPT_ERRORS_TOTAL,
+        "Failed accepts of gRPC connections by kind (emfile, enfile, nomem: accepting paused)."
+    );
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
@@ -71,7 +78,7 @@ pub fn install_recorder() -> Result<PrometheusHandle, ExporterError> {
 pub async fn serve_metrics(
     listener: TcpListener,
     handle: PrometheusHandle,
-    store: Arc<ModelStore>,
+    store: Arc<ReloadableModelSet>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let upkeep = {
@@ -119,7 +126,7 @@ pub async fn serve_metrics(
 fn respond<B>(
     request: &Request<B>,
     handle: &PrometheusHandle,
-    store: &ModelStore,
+    store: &ReloadableModelSet,
 ) -> Response<Full<Bytes>> {
     let (status, content_type, body) = match (request.method(), request.uri().path()) {
         (&hyper::Method::GET, "/metrics") => {
@@ -152,7 +159,7 @@ fn respond<B>(
 }
 
 /// `docclass_model_info` in the Prometheus text format, one series per loaded model.
-fn model_info(store: &ModelStore) -> String {
+fn model_info(store: &ReloadableModelSet) -> String {
     let mut out = format!(
         "# HELP {MODEL_INFO} Loaded models (value always 1) by name, version and task.\n\
          # TYPE {MODEL_INFO} gauge\n"

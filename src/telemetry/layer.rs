@@ -13,11 +13,11 @@
 //!
 //! For the same reason the span of a unary request whose handler logs nothing itself (every
 //! RPC of `DocumentService` and the health check) is opened only when its line is written:
-//! at the default level, a successful request then opens no span at all. Opening, entering
-//! and closing one cost 4.6% of a 3 KB Classify's instructions and more of its CPU time
-//! (benches/README.md). Streaming RPCs, the other services' RPCs (whose handlers log, e.g.
-//! model reloads), `--log-text` and any DEBUG directive open the span when the request
-//! arrives, as before, so that every line written during the request is inside it.
+//! at the default level, a successful request then opens no span at all (opening, entering
+//! and closing one is a visible share of a small Classify's instructions). Streaming RPCs,
+//! the other services' RPCs (whose handlers log, e.g. model reloads), `--log-text` and any
+//! DEBUG directive open the span when the request arrives, so that every line written
+//! during the request is inside it.
 //!
 //! RPC names come from the served protos' descriptors, so a client sending arbitrary paths
 //! cannot grow the label set: unknown paths are counted as `unknown`.

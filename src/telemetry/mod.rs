@@ -11,14 +11,14 @@
 pub mod exporter;
 pub mod layer;
 mod logging;
+mod predictions;
 
 use std::borrow::Cow;
-
-use crate::model::registry::LoadedModel;
 
 pub use exporter::{install_recorder, serve_metrics, ExporterError};
 pub use layer::{RequestContext, TelemetryLayer};
 pub use logging::{init_logging, LogFormat, LogGuard};
+pub use predictions::PredictionCounters;
 
 /// Counter: finished requests by `service`, `method` and gRPC `code`.
 pub const REQUESTS_TOTAL: &str = "docclass_requests_total";
@@ -30,29 +30,9 @@ pub const REQUESTS_IN_FLIGHT: &str = "docclass_requests_in_flight";
 pub const PREDICTIONS_TOTAL: &str = "docclass_predictions_total";
 /// Gauge (always 1): one series per loaded model with `name`, `version` and `task`.
 pub const MODEL_INFO: &str = "docclass_model_info";
-
-/// Counts one answer of `model` with its label number `label`. The model's counters are
-/// registered on its first answer and kept with it, so an answer only increments one.
-pub fn record_prediction(model: &LoadedModel, label: usize) {
-    let counters = model.prediction_counters.get_or_init(|| {
-        let metadata = model.classifier.metadata();
-        metadata
-            .labels
-            .iter()
-            .map(|label| {
-                metrics::counter!(
-                    PREDICTIONS_TOTAL,
-                    "model" => metadata.name.clone(),
-                    "task" => metadata.task.as_str(),
-                    "label" => label.clone()
-                )
-            })
-            .collect()
-    });
-    if let Some(counter) = counters.get(label) {
-        counter.increment(1);
-    }
-}
+/// Counter: failed accepts by `kind` (`emfile`, `enfile`, `nomem`: out of a resource, the
+/// accept loop pauses; `other`: one connection failed before it was accepted).
+pub const ACCEPT_ERRORS_TOTAL: &str = "docclass_accept_errors_total";
 
 /// Longest document text written to a log line with `--log-text`, in bytes.
 const LOGGED_TEXT_BYTES: usize = 4096;

@@ -1,16 +1,28 @@
-//! Fitting one candidate setting on a subset of the examples and scoring examples with the
-//! result: the steps the final fit, the validation figures and cross-validation share.
+//! Fitting one candidate setting (L2 penalty and class weights) on a subset of the examples
+//! and scoring examples with the result: the steps the final fit, the validation figures and
+//! cross-validation share. Model selection (`selection.rs`) builds on these; nothing here
+//! looks back at it.
 
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
 
-use super::{selection, Candidate, Example, TrainError};
+use super::TrainError;
+use crate::corpus::Example;
 use crate::features::{FeatureExtractor, FeatureSettings, Scratch};
 use crate::model::estimator::{
     softmax_in_place, SoftmaxRegression, SoftmaxRegressionParams, SparseRecords,
 };
 use crate::text::Document;
+
+/// One setting of the estimator's hyperparameters, as tried by cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// L2 penalty.
+    pub l2: f64,
+    /// Class weights are (inverse class frequency)^power: 0 = unweighted, 1 = balanced.
+    pub class_weight_power: f64,
+}
 
 /// The estimator's hyperparameters for `candidate`, class weights counted over `rows`.
 pub(super) fn params(
@@ -21,7 +33,7 @@ pub(super) fn params(
 ) -> SoftmaxRegressionParams {
     SoftmaxRegressionParams::new(labels.len())
         .l2_penalty(candidate.l2)
-        .class_weights(selection::class_weights(
+        .class_weights(class_weights(
             labels.len(),
             targets,
             rows,
@@ -118,6 +130,33 @@ pub(super) fn probabilities(mut logits: Vec<Vec<f32>>, temperature: f32) -> Vec<
     logits
 }
 
+/// Class weights (n / (k · count))^power over the rows `rows`; `None` for power 0.
+fn class_weights(
+    classes: usize,
+    targets: &[usize],
+    rows: &[usize],
+    power: f64,
+) -> Option<Vec<f64>> {
+    if power == 0.0 {
+        return None;
+    }
+    let mut counts = vec![0usize; classes];
+    rows.iter().for_each(|i| counts[targets[*i]] += 1);
+    let n = rows.len() as f64;
+    Some(
+        counts
+            .iter()
+            .map(|c| {
+                if *c == 0 {
+                    0.0
+                } else {
+                    (n / (classes as f64 * *c as f64)).powf(power)
+                }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +218,18 @@ mod tests {
             assert_eq!(row.indices(), expected.as_slice());
             assert!(row.indices().len() < targeted.indices.len());
         }
+    }
+
+    #[test]
+    fn class_weights_interpolate_between_unweighted_and_balanced() {
+        // Three rows of class 0, one of class 1.
+        let targets = [0, 0, 0, 1];
+        let rows = [0, 1, 2, 3];
+        assert_eq!(class_weights(2, &targets, &rows, 0.0), None);
+        let balanced = class_weights(2, &targets, &rows, 1.0).expect("weights");
+        assert!((balanced[0] - 4.0 / 6.0).abs() < 1e-12);
+        assert!((balanced[1] - 2.0).abs() < 1e-12);
+        let half = class_weights(2, &targets, &rows, 0.5).expect("weights");
+        assert!((half[1] - 2f64.sqrt()).abs() < 1e-12);
     }
 }

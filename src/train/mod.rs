@@ -1,15 +1,8 @@
-//! Training and evaluation: reads labeled data, picks the regularisation by cross-validation
-//! on the training part, reports figures on a held-out validation part, calibrates the
+//! Training: reads labeled data, picks the regularisation by cross-validation on the
+//! training part, reports figures on a held-out validation part, calibrates the
 //! probabilities on it, refits on all the data and writes the model file atomically.
 
-mod charts;
-pub mod data;
 mod fitting;
-mod html;
-pub mod metrics;
-pub mod predictions;
-pub mod progress;
-mod report;
 pub mod selection;
 
 use std::path::{Path, PathBuf};
@@ -17,28 +10,24 @@ use std::time::Instant;
 
 use thiserror::Error;
 
+use crate::corpus::{self, CorpusError, Example, FieldNames};
+use crate::evaluate::Evaluation;
 use crate::features::{FeatureError, FeatureSettings, TargetFeatures};
 use crate::model::artifact::{Artifact, ArtifactError};
 use crate::model::estimator::{softmax_in_place, EstimatorError};
 use crate::model::{Classifier, ModelMetadata, Task};
+use crate::progress::Progress;
 use crate::summarize::IdfTable;
-pub use data::{DataError, Example, LabeledData};
+pub use fitting::Candidate;
 use fitting::{fit, logits, probabilities};
-pub use html::render_html;
-pub use metrics::Evaluation;
-pub use predictions::{
-    load_classifier, predict_examples, DetailedEvaluation, ExamplePrediction, ReliabilityBin,
-};
-pub use progress::Progress;
-pub use report::render as render_evaluation;
-pub use selection::{Candidate, CvScore, SelectBy};
+pub use selection::{CvScore, SelectBy};
 
-/// Why training or evaluation failed.
+/// Why training failed.
 #[derive(Debug, Error)]
 pub enum TrainError {
     /// The data could not be read.
     #[error(transparent)]
-    Data(#[from] DataError),
+    Data(#[from] CorpusError),
     /// Only one label occurs in the data.
     #[error("{path}: only one class ({label:?}); need at least two")]
     OneClass {
@@ -62,21 +51,6 @@ pub enum TrainError {
     /// An option is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
-    /// A test label is unknown to the model.
-    #[error("{path}:{line}: label {label:?} is not one of the model's labels {labels:?}")]
-    UnknownLabel {
-        /// The data file.
-        path: PathBuf,
-        /// The line.
-        line: usize,
-        /// The label.
-        label: String,
-        /// The model's labels.
-        labels: Vec<String>,
-    },
-    /// Evaluation was asked of a file that holds no classifier.
-    #[error("{0}: not a classifier model")]
-    NotAClassifier(PathBuf),
 }
 
 /// What to train and how.
@@ -87,7 +61,7 @@ pub struct TrainOptions {
     /// Labeled data file.
     pub data: PathBuf,
     /// Which fields of the data hold the text, title, target and label.
-    pub fields: data::FieldNames,
+    pub fields: FieldNames,
     /// Model name; the file is `<out_dir>/<name>.model`.
     pub name: String,
     /// Directory the model is written to.
@@ -139,7 +113,7 @@ pub struct TrainOutcome {
 pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
     validate_options(options)?;
-    let data = data::load_fields(&options.data, options.task, &options.fields)?;
+    let data = corpus::load_fields(&options.data, options.task, &options.fields)?;
     let examples = &data.examples;
     let labels = label_set(examples);
     if labels.len() < 2 {
@@ -186,7 +160,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     let (validation, temperature) = if validation_part.is_empty() {
         (None, 1.0)
     } else {
-        let progress = spinner(format!("validating (L2 {l2_penalty:e})"));
+        let progress = Progress::spinner(format!("validating (L2 {l2_penalty:e})"));
         let fitted = fit(
             &settings,
             examples,
@@ -207,7 +181,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         )
     };
 
-    let progress = spinner(format!("fitting on all {} documents", examples.len()));
+    let progress = Progress::spinner(format!("fitting on all {} documents", examples.len()));
     let everything: Vec<usize> = (0..examples.len()).collect();
     let (extractor, regression) = fit(
         &settings,
@@ -350,7 +324,7 @@ fn fit_temperature(logits: &[Vec<f32>], truth: &[usize]) -> f32 {
 /// `<out_dir>/<name>.model`.
 pub fn train_summarizer(data: &Path, name: &str, out_dir: &Path) -> Result<PathBuf, TrainError> {
     check_name(name)?;
-    let data = data::load_unlabeled(data)?;
+    let data = corpus::load_unlabeled(data)?;
     let documents: Vec<String> = data
         .examples
         .iter()
@@ -360,24 +334,6 @@ pub fn train_summarizer(data: &Path, name: &str, out_dir: &Path) -> Result<PathB
     let path = out_dir.join(format!("{name}.model"));
     Artifact::Summarizer(idf).save(&path)?;
     Ok(path)
-}
-
-/// Figures of the model file at `model` on the labeled data at `data_path`, whose fields
-/// are named by `fields`.
-pub fn evaluate(
-    model: &Path,
-    data_path: &Path,
-    fields: &data::FieldNames,
-) -> Result<Evaluation, TrainError> {
-    Ok(predict_examples(model, data_path, fields)?.evaluation)
-}
-
-fn spinner(message: String) -> Progress {
-    Progress::spinner(message)
-}
-
-fn bar(length: u64, message: &'static str) -> Progress {
-    Progress::bar(length, message)
 }
 
 fn now_rfc3339() -> String {
@@ -397,7 +353,7 @@ mod tests {
         TrainOptions {
             task,
             data,
-            fields: data::FieldNames::default(),
+            fields: FieldNames::default(),
             name: "copies".into(),
             out_dir,
             validation: 0.0,

@@ -9,10 +9,12 @@ use rand::SeedableRng;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::fitting::{logits, params, probabilities, training_set};
-use super::{Example, TrainError, TrainOptions};
+use super::fitting::{logits, params, probabilities, training_set, Candidate};
+use super::{TrainError, TrainOptions};
+use crate::corpus::Example;
+use crate::evaluate::Evaluation;
 use crate::features::{FeatureExtractor, FeatureSettings};
-use crate::train::metrics::Evaluation;
+use crate::progress::Progress;
 
 /// Which cross-validation figure picks the candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,15 +26,6 @@ pub enum SelectBy {
     /// The mean of the official metric and macro-F1 (for FNC-1, whose relative score
     /// ignores the rare `disagree` class while macro-F1 does not).
     Mean,
-}
-
-/// One setting tried by cross-validation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Candidate {
-    /// L2 penalty.
-    pub l2: f64,
-    /// Class weights are (inverse class frequency)^power: 0 = unweighted, 1 = balanced.
-    pub class_weight_power: f64,
 }
 
 /// Mean cross-validation figures of one candidate, in percent.
@@ -126,7 +119,7 @@ pub fn cross_validate(
         folds[g % options.folds].extend(group.into_iter().map(|i| train_part[i]));
     }
     let grid = candidates(options);
-    let progress = super::bar((options.folds * grid.len()) as u64, "cross-validation");
+    let progress = Progress::bar((options.folds * grid.len()) as u64, "cross-validation");
     let mut totals = vec![[0.0; 3]; grid.len()];
     for (f, held_out) in folds.iter().enumerate() {
         let fit_on: Vec<usize> = folds
@@ -171,49 +164,9 @@ pub fn cross_validate(
         .collect())
 }
 
-/// Class weights (n / (k · count))^power over the rows `rows`; `None` for power 0.
-pub fn class_weights(
-    classes: usize,
-    targets: &[usize],
-    rows: &[usize],
-    power: f64,
-) -> Option<Vec<f64>> {
-    if power == 0.0 {
-        return None;
-    }
-    let mut counts = vec![0usize; classes];
-    rows.iter().for_each(|i| counts[targets[*i]] += 1);
-    let n = rows.len() as f64;
-    Some(
-        counts
-            .iter()
-            .map(|c| {
-                if *c == 0 {
-                    0.0
-                } else {
-                    (n / (classes as f64 * *c as f64)).powf(power)
-                }
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn class_weights_interpolate_between_unweighted_and_balanced() {
-        // Three rows of class 0, one of class 1.
-        let targets = [0, 0, 0, 1];
-        let rows = [0, 1, 2, 3];
-        assert_eq!(class_weights(2, &targets, &rows, 0.0), None);
-        let balanced = class_weights(2, &targets, &rows, 1.0).expect("weights");
-        assert!((balanced[0] - 4.0 / 6.0).abs() < 1e-12);
-        assert!((balanced[1] - 2.0).abs() < 1e-12);
-        let half = class_weights(2, &targets, &rows, 0.5).expect("weights");
-        assert!((half[1] - 2f64.sqrt()).abs() < 1e-12);
-    }
 
     #[test]
     fn the_criterion_follows_select_by() {

@@ -2,10 +2,16 @@
 //! ephemeral loopback port, connect real clients, read the example articles.
 #![allow(dead_code)]
 
+pub mod raw_h2;
+
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
-use docclass::model::ModelStore;
+use docclass::model::ReloadableModelSet;
 use docclass::pb::document_service_client::DocumentServiceClient;
 use docclass::service::{self, ServerConfig};
 use tokio::net::TcpListener;
@@ -29,8 +35,9 @@ impl TestServer {
 
     /// Starts the server with `config`.
     pub async fn start_with(config: ServerConfig) -> Self {
-        let store =
-            std::sync::Arc::new(ModelStore::open(&models_dir()).expect("shipped models load"));
+        let store = std::sync::Arc::new(
+            ReloadableModelSet::open(&models_dir()).expect("shipped models load"),
+        );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
@@ -128,4 +135,107 @@ pub fn example_articles() -> Vec<(String, String)> {
         dir.display()
     );
     articles
+}
+
+/// The `docclass serve` binary on a free loopback port with the shipped models, logging JSON
+/// lines to a channel; killed when dropped.
+pub struct ServedBinary {
+    /// The process.
+    pub child: Child,
+    /// Its log lines.
+    pub lines: mpsc::Receiver<String>,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl ServedBinary {
+    /// Starts the server with `extra` flags; with `max_files`, under `ulimit -n max_files`.
+    pub fn start(extra: &[&str], max_files: Option<u32>) -> Self {
+        Self::start_logging(extra, max_files, "info")
+    }
+
+    /// [`Self::start`], logging at `level` (a `RUST_LOG` value).
+    pub fn start_logging(extra: &[&str], max_files: Option<u32>, level: &str) -> Self {
+        let binary = env!("CARGO_BIN_EXE_docclass");
+        let mut command = match max_files {
+            Some(limit) => {
+                let mut command = Command::new("sh");
+                command.args([
+                    "-c",
+                    &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+                    binary,
+                ]);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
+            .args(["--log-format", "json", "serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--models")
+            .arg(models_dir())
+            .env("RUST_LOG", level)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start docclass");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let addr = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("server logs 'serving'");
+            let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+            if json["fields"]["message"] == "serving" {
+                let addr = json["fields"]["addr"].as_str().expect("addr");
+                break addr.parse().expect("socket address");
+            }
+        };
+        Self { child, lines, addr }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -TERM");
+    }
+
+    /// Waits up to `limit` for the process to exit; its exit status, or `None` if it is
+    /// still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// The log lines written so far, parsed.
+    pub fn logged(&self) -> Vec<serde_json::Value> {
+        self.lines
+            .try_iter()
+            .filter_map(|line| serde_json::from_str(&line).ok())
+            .collect()
+    }
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -53,6 +53,7 @@ pub fn extractors() -> &'static [FeatureExtractor; 3] {
                 title,
                 text,
                 target: Some(target),
+                mentions: &[],
             })
             .collect();
         let rich = FeatureSettings {
@@ -315,6 +316,7 @@ pub fn check_artifact(bytes: &[u8]) -> Result<(), ArtifactError> {
                     title,
                     text: body,
                     target: Some(target),
+                    mentions: &[],
                 };
                 for explain in [0, 5] {
                     let prediction = classifier.predict(&doc, explain);

@@ -1,10 +1,16 @@
-//! Labeled training and test data: JSON Lines (optionally gzip-compressed) or CSV with a
-//! header. Fields: `text` (required), `title`, `target` (optional), and the label field named
-//! after the task (`topic` or `stance`; `label` is accepted too); [`FieldNames`] renames them
-//! so that a new corpus needs no conversion. Labels may be strings or numbers. Every problem
-//! is reported with the file name and line number.
+//! Reading labeled corpora, for training, evaluation, the benchmarks and the tests alike:
+//! JSON Lines (optionally gzip-compressed) or CSV with a header, one reader per format
+//! (`jsonl.rs`, `csv.rs`); a new input format is a new reader here.
+//!
+//! Fields: `text` (required), `title`, `target` (optional), and the label field named after
+//! the task (`topic` or `stance`; `label` is accepted too); [`FieldNames`] renames them so
+//! that a new corpus needs no conversion. Labels may be strings or numbers. Every problem is
+//! reported with the file name and line number.
 
-use std::io::{BufRead, BufReader, Read};
+mod csv;
+mod jsonl;
+
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
@@ -38,13 +44,14 @@ impl Example {
             title: &self.title,
             text: &self.text,
             target: self.target.as_deref(),
+            mentions: &[],
         }
     }
 }
 
 /// Why labeled data could not be read.
 #[derive(Debug, Error)]
-pub enum DataError {
+pub enum CorpusError {
     /// The file could not be opened or read.
     #[error("{path}: {source}")]
     Io {
@@ -132,18 +139,22 @@ pub struct LabeledData {
 }
 
 /// Reads labeled examples for `task` from `path`, with the default field names.
-pub fn load(path: &Path, task: Task) -> Result<LabeledData, DataError> {
+pub fn load(path: &Path, task: Task) -> Result<LabeledData, CorpusError> {
     load_with(path, Some(task), &FieldNames::default())
 }
 
 /// Reads labeled examples for `task` from `path`, taking each value from the field `fields`
 /// names.
-pub fn load_fields(path: &Path, task: Task, fields: &FieldNames) -> Result<LabeledData, DataError> {
+pub fn load_fields(
+    path: &Path,
+    task: Task,
+    fields: &FieldNames,
+) -> Result<LabeledData, CorpusError> {
     load_with(path, Some(task), fields)
 }
 
 /// Reads documents from `path` without requiring a label (the label field is ignored).
-pub fn load_unlabeled(path: &Path) -> Result<LabeledData, DataError> {
+pub fn load_unlabeled(path: &Path) -> Result<LabeledData, CorpusError> {
     load_with(path, None, &FieldNames::default())
 }
 
@@ -151,8 +162,8 @@ fn load_with(
     path: &Path,
     task: Option<Task>,
     fields: &FieldNames,
-) -> Result<LabeledData, DataError> {
-    let io = |source| DataError::Io {
+) -> Result<LabeledData, CorpusError> {
+    let io = |source| CorpusError::Io {
         path: path.to_path_buf(),
         source,
     };
@@ -164,11 +175,11 @@ fn load_with(
         None => (name.as_str(), Box::new(raw.as_slice())),
     };
     let records = if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
-        read_jsonl(path, BufReader::new(reader))?
+        jsonl::read(path, BufReader::new(reader))?
     } else if name.ends_with(".csv") {
-        read_csv(path, reader)?
+        csv::read(path, reader)?
     } else {
-        return Err(DataError::UnknownFormat {
+        return Err(CorpusError::UnknownFormat {
             path: path.to_path_buf(),
         });
     };
@@ -177,59 +188,11 @@ fn load_with(
         examples.push(to_example(path, line, record, task, fields)?);
     }
     if examples.is_empty() {
-        return Err(DataError::Empty {
+        return Err(CorpusError::Empty {
             path: path.to_path_buf(),
         });
     }
     Ok(LabeledData { examples, digest })
-}
-
-fn read_jsonl(path: &Path, reader: impl BufRead) -> Result<Vec<(usize, Record)>, DataError> {
-    let mut records = Vec::new();
-    for (index, line) in reader.lines().enumerate() {
-        let line_number = index + 1;
-        let line = line.map_err(|e| DataError::Malformed {
-            path: path.to_path_buf(),
-            line: line_number,
-            message: e.to_string(),
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record = serde_json::from_str(&line).map_err(|e| DataError::Malformed {
-            path: path.to_path_buf(),
-            line: line_number,
-            message: e.to_string(),
-        })?;
-        records.push((line_number, record));
-    }
-    Ok(records)
-}
-
-fn read_csv(path: &Path, reader: impl Read) -> Result<Vec<(usize, Record)>, DataError> {
-    let malformed = |line: usize, e: csv::Error| DataError::Malformed {
-        path: path.to_path_buf(),
-        line,
-        message: e.to_string(),
-    };
-    let mut csv = csv::ReaderBuilder::new().from_reader(reader);
-    let headers = csv.headers().map_err(|e| malformed(1, e))?.clone();
-    let mut records = Vec::new();
-    for row in csv.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            malformed(line, e)
-        })?;
-        let line = row.position().map_or(0, |p| p.line() as usize);
-        let record = headers
-            .iter()
-            .zip(row.iter())
-            .filter(|(_, cell)| !cell.is_empty())
-            .map(|(name, cell)| (name.to_string(), cell.into()))
-            .collect();
-        records.push((line, record));
-    }
-    Ok(records)
 }
 
 fn to_example(
@@ -238,8 +201,8 @@ fn to_example(
     mut record: Record,
     task: Option<Task>,
     fields: &FieldNames,
-) -> Result<Example, DataError> {
-    let missing = |field: &str| DataError::MissingField {
+) -> Result<Example, CorpusError> {
+    let missing = |field: &str| CorpusError::MissingField {
         path: path.to_path_buf(),
         line,
         field: field.to_string(),
@@ -249,12 +212,12 @@ fn to_example(
         serde_json::Value::String(s) => Some(s),
         other => Some(other.to_string()),
     });
-    let mut string = |field: &str, numbers: bool| -> Result<Option<String>, DataError> {
+    let mut string = |field: &str, numbers: bool| -> Result<Option<String>, CorpusError> {
         match record.remove(field) {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(serde_json::Value::String(s)) => Ok(Some(s)),
             Some(serde_json::Value::Number(n)) if numbers => Ok(Some(n.to_string())),
-            Some(other) => Err(DataError::Malformed {
+            Some(other) => Err(CorpusError::Malformed {
                 path: path.to_path_buf(),
                 line,
                 message: format!("field `{field}` is {other}, expected a string"),
@@ -263,7 +226,7 @@ fn to_example(
     };
     let text = string(&fields.text, false)?.ok_or_else(|| missing(&fields.text))?;
     if text::is_blank(&text) {
-        return Err(DataError::EmptyText {
+        return Err(CorpusError::EmptyText {
             path: path.to_path_buf(),
             line,
         });
@@ -340,7 +303,7 @@ mod tests {
         let (_d, unknown) = file("e.txt", "x");
         assert!(matches!(
             load(&unknown, Task::Topic),
-            Err(DataError::UnknownFormat { .. })
+            Err(CorpusError::UnknownFormat { .. })
         ));
     }
 

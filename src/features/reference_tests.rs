@@ -1,6 +1,7 @@
-//! The fast feature path against a plain reference: the terms of every document, in
-//! emission order, must be exactly those of lower-casing character by character, splitting
-//! with `unicode_words()` and joining n-gram windows into strings (the original algorithm).
+//! Tests only: the fast feature path against a plain reference. The terms of every
+//! document, in emission order, must be exactly those of lower-casing character by
+//! character, splitting with `unicode_words()` and joining n-gram windows into strings (the
+//! original algorithm).
 
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -61,6 +62,7 @@ fn assert_same_terms(texts: &[String]) {
                 title: &pair[0],
                 text: pair.get(1).map_or("", String::as_str),
                 target: None,
+                mentions: &[],
             };
             let mut fast = Vec::new();
             settings.for_each_term(&doc, &mut scratch, |term| fast.push(term.key));

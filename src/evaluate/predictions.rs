@@ -6,8 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{bar, data, Evaluation, TrainError};
-use crate::model::{Artifact, Classifier};
+use super::{EvaluateError, Evaluation};
+use crate::corpus::{self, FieldNames};
+use crate::model::Classifier;
+use crate::progress::Progress;
 
 /// One evaluated document.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -61,12 +63,12 @@ pub struct DetailedEvaluation {
 pub fn predict_examples(
     model: &Path,
     data_path: &Path,
-    fields: &data::FieldNames,
-) -> Result<DetailedEvaluation, TrainError> {
-    let classifier = load_classifier(model)?;
+    fields: &FieldNames,
+) -> Result<DetailedEvaluation, EvaluateError> {
+    let classifier = Classifier::load(model)?;
     let metadata = classifier.metadata();
-    let data = data::load_fields(data_path, metadata.task, fields)?;
-    let progress = bar(data.examples.len() as u64, "evaluating");
+    let data = corpus::load_fields(data_path, metadata.task, fields)?;
+    let progress = Progress::bar(data.examples.len() as u64, "evaluating");
     let mut truth = Vec::with_capacity(data.examples.len());
     let mut probabilities = Vec::with_capacity(data.examples.len());
     let mut examples = Vec::with_capacity(data.examples.len());
@@ -75,7 +77,7 @@ pub fn predict_examples(
             .labels
             .iter()
             .position(|l| *l == example.label)
-            .ok_or_else(|| TrainError::UnknownLabel {
+            .ok_or_else(|| EvaluateError::UnknownLabel {
                 path: data_path.to_path_buf(),
                 line: example.line,
                 label: example.label.clone(),
@@ -103,18 +105,6 @@ pub fn predict_examples(
         evaluation: Evaluation::compute(&metadata.labels, &truth, &probabilities),
         examples,
     })
-}
-
-/// Loads the model file `model`, which must hold a valid classifier.
-pub fn load_classifier(model: &Path) -> Result<Box<Classifier>, TrainError> {
-    let loaded = Artifact::load(model)?;
-    let Artifact::Classifier(classifier) = loaded.artifact else {
-        return Err(TrainError::NotAClassifier(model.to_path_buf()));
-    };
-    classifier
-        .validate()
-        .map_err(|reason| TrainError::InvalidOption(format!("{}: {reason}", model.display())))?;
-    Ok(classifier)
 }
 
 /// Confidence against accuracy in `bins` equal-width bins (empty bins included).

@@ -7,14 +7,15 @@
 use thiserror::Error;
 use tonic::transport::Channel;
 
+use crate::corpus::Example;
+use crate::evaluate::Evaluation;
 use crate::model::Task;
 use crate::pb;
 use crate::pb::document_service_client::DocumentServiceClient;
-use crate::train::{Evaluation, Example};
 
 /// Why the served figures could not be measured.
 #[derive(Debug, Error)]
-pub enum FiguresError {
+pub enum ServedEvaluationError {
     /// A call failed.
     #[error("{call}: {status}")]
     Rpc {
@@ -39,8 +40,8 @@ pub enum FiguresError {
     },
 }
 
-fn rpc(call: &'static str) -> impl FnOnce(tonic::Status) -> FiguresError {
-    move |status| FiguresError::Rpc { call, status }
+fn rpc(call: &'static str) -> impl FnOnce(tonic::Status) -> ServedEvaluationError {
+    move |status| ServedEvaluationError::Rpc { call, status }
 }
 
 /// Classifies `examples` with `model` (a `task` model) over one `ClassifyStream` and returns
@@ -50,7 +51,7 @@ pub async fn served_evaluation(
     model: &str,
     task: Task,
     examples: &[Example],
-) -> Result<Evaluation, FiguresError> {
+) -> Result<Evaluation, ServedEvaluationError> {
     let labels = client
         .get_model_info(pb::GetModelInfoRequest {})
         .await
@@ -59,19 +60,18 @@ pub async fn served_evaluation(
         .models
         .into_iter()
         .find(|m| m.name == model)
-        .ok_or_else(|| FiguresError::UnknownModel(model.into()))?
+        .ok_or_else(|| ServedEvaluationError::UnknownModel(model.into()))?
         .labels;
     let truth = examples
         .iter()
         .enumerate()
         .map(|(index, e)| {
-            labels
-                .iter()
-                .position(|l| *l == e.label)
-                .ok_or_else(|| FiguresError::UnknownLabel {
+            labels.iter().position(|l| *l == e.label).ok_or_else(|| {
+                ServedEvaluationError::UnknownLabel {
                     index,
                     label: e.label.clone(),
-                })
+                }
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (topic_model, stance_model) = match task {
@@ -103,19 +103,23 @@ pub async fn served_evaluation(
             .parse::<usize>()
             .ok()
             .filter(|i| *i < examples.len())
-            .ok_or_else(|| FiguresError::UnexpectedAnswer(format!("id {:?}", answer.id)))?;
+            .ok_or_else(|| {
+                ServedEvaluationError::UnexpectedAnswer(format!("id {:?}", answer.id))
+            })?;
         let prediction = match task {
             Task::Topic => answer.topic,
             Task::Stance => answer.stance,
         }
-        .ok_or_else(|| FiguresError::UnexpectedAnswer(format!("no {task} in answer {index}")))?;
+        .ok_or_else(|| {
+            ServedEvaluationError::UnexpectedAnswer(format!("no {task} in answer {index}"))
+        })?;
         let mut row = vec![0.0f32; labels.len()];
         for score in prediction.scores {
             let column = labels
                 .iter()
                 .position(|l| *l == score.label)
                 .ok_or_else(|| {
-                    FiguresError::UnexpectedAnswer(format!("label {:?}", score.label))
+                    ServedEvaluationError::UnexpectedAnswer(format!("label {:?}", score.label))
                 })?;
             row[column] = score.score;
         }
@@ -124,7 +128,9 @@ pub async fn served_evaluation(
     let probabilities = probabilities
         .into_iter()
         .enumerate()
-        .map(|(i, p)| p.ok_or_else(|| FiguresError::UnexpectedAnswer(format!("no answer for {i}"))))
+        .map(|(i, p)| {
+            p.ok_or_else(|| ServedEvaluationError::UnexpectedAnswer(format!("no answer for {i}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Evaluation::compute(&labels, &truth, &probabilities))
 }
