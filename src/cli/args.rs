@@ -252,12 +252,16 @@ pub(super) struct ClassifyArgs {
     /// Topic model name (default: the default topic model).
     #[arg(long, default_value = "")]
     pub(super) topic_model: String,
-    /// Stance model name (default: the default stance model).
+    /// Stance model name (default: newsmtsc for a named target, else the default stance
+    /// model).
     #[arg(long, default_value = "")]
     pub(super) stance_model: String,
     /// Return the terms that pushed each decision most.
     #[arg(long)]
     pub(super) explain: bool,
+    /// Evidence sentences for a named target (0 = default 3, at most 50).
+    #[arg(long, default_value_t = 0)]
+    pub(super) max_evidence: u32,
 }
 
 #[derive(Args)]

@@ -119,6 +119,7 @@ pub(super) fn classify(args: ClassifyArgs) -> Result<()> {
         stance_model: args.stance_model,
         top_k: 0,
         explain: args.explain,
+        max_evidence: args.max_evidence,
     })?;
     println!("{}", serde_json::to_string_pretty(&response)?);
     Ok(())

@@ -93,6 +93,16 @@ pub struct AliasTable {
 }
 
 impl AliasTable {
+    /// A table with no entry: every target is matched by its own words.
+    pub fn empty() -> Self {
+        Self {
+            entries: Vec::new(),
+            matchers: Vec::new(),
+            keys: HashMap::new(),
+            words: HashSet::new(),
+        }
+    }
+
     /// Reads and validates the alias file at `path`.
     pub fn load(path: &Path) -> Result<Self, AliasError> {
         let file = std::fs::File::open(path).map_err(|source| AliasError::Io {
@@ -183,7 +193,8 @@ impl AliasTable {
         self.entries.len()
     }
 
-    /// Whether the table holds no entry (never true of a loaded table).
+    /// Whether the table holds no entry (never true of a loaded table, only of
+    /// [`AliasTable::empty`]).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -1,6 +1,7 @@
 //! The set of models the server answers with, loaded from a directory at start-up.
 //!
-//! Every `*.model` file in the directory is read and validated before the server listens;
+//! Every `*.model` file in the directory is read and validated before the server listens,
+//! and so is the alias table of named targets (`aliases.jsonl`, when the directory has one);
 //! the first bad file stops the load with an error that names it.
 
 use std::collections::BTreeMap;
@@ -12,10 +13,15 @@ use thiserror::Error;
 
 use super::artifact::{Artifact, ArtifactError};
 use super::{Classifier, InvalidModel, Task};
+use crate::mentions::{AliasError, AliasTable};
 use crate::summarize::Summarizer;
 
 /// File extension of model files.
 pub const MODEL_EXTENSION: &str = "model";
+
+/// File name, in the model directory, of the alias table that says what else a named target
+/// may be called (see [`crate::mentions`]).
+pub const ALIAS_FILE: &str = "aliases.jsonl";
 
 /// Preferred default models per task, best first; otherwise the first by name.
 const PREFERRED_DEFAULTS: &[(Task, &[&str])] = &[
@@ -64,6 +70,9 @@ pub enum RegistryError {
         /// The first file.
         other: PathBuf,
     },
+    /// The alias file is unreadable or invalid.
+    #[error(transparent)]
+    Aliases(#[from] AliasError),
     /// The directory holds no model for a task.
     #[error("no {task} model in {path}")]
     MissingTask {
@@ -93,11 +102,13 @@ pub struct ModelSet {
     models: BTreeMap<String, Arc<ServedClassifier>>,
     defaults: BTreeMap<Task, String>,
     summarizer: Arc<Summarizer>,
+    aliases: Arc<AliasTable>,
 }
 
 impl ModelSet {
-    /// Loads and validates every model file in `dir`; needs at least one topic and one stance
-    /// model.
+    /// Loads and validates every model file in `dir`, and its [`ALIAS_FILE`] when there is
+    /// one (without it, named targets are matched by their own words only); needs at least
+    /// one topic and one stance model.
     pub fn load_dir(dir: &Path) -> Result<Self, RegistryError> {
         let directory_error = |source| RegistryError::Directory {
             path: dir.to_path_buf(),
@@ -138,10 +149,17 @@ impl ModelSet {
         let (summarizer, _) = summarizer.ok_or_else(|| RegistryError::MissingSummarizer {
             path: dir.to_path_buf(),
         })?;
+        let alias_path = dir.join(ALIAS_FILE);
+        let aliases = if alias_path.exists() {
+            AliasTable::load(&alias_path)?
+        } else {
+            AliasTable::empty()
+        };
         Ok(Self {
             models: classifiers.models,
             defaults: classifiers.defaults,
             summarizer: Arc::new(summarizer),
+            aliases: Arc::new(aliases),
         })
     }
 
@@ -163,6 +181,11 @@ impl ModelSet {
     /// The extractive summarizer.
     pub fn summarizer(&self) -> &Summarizer {
         &self.summarizer
+    }
+
+    /// The alias table of named targets (empty when the directory has no [`ALIAS_FILE`]).
+    pub fn aliases(&self) -> &AliasTable {
+        &self.aliases
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::model::{ModelMetadata, ModelSet, Prediction, Task};
 use crate::pb;
+use crate::stance::{route, TargetStance};
 use crate::summarize::Summary;
 
 /// The wire form of the answer of the model described by `metadata`: scores best first,
@@ -57,6 +58,49 @@ pub fn summary(text: &str, summary: &Summary) -> pb::SummarizeResponse {
     }
 }
 
+/// The wire form of what `text` says about a named target, read by the model described by
+/// `metadata`: counts, the alias entry the target resolved to, and up to `max_evidence`
+/// evidence sentences, strongest first.
+pub fn target_evidence(
+    text: &str,
+    metadata: &ModelMetadata,
+    read: &TargetStance,
+    entry: Option<&str>,
+    max_evidence: usize,
+) -> pb::TargetEvidence {
+    let evidence = read
+        .evidence(max_evidence)
+        .into_iter()
+        .map(|sentence| {
+            let best = sentence.best();
+            pb::EvidenceSentence {
+                text: text[sentence.start..sentence.end].to_string(),
+                index: sentence.index as u32,
+                start: sentence.start as u32,
+                end: sentence.end as u32,
+                label: metadata.labels[best].clone(),
+                score: sentence.probabilities[best],
+                mentions: sentence
+                    .mentions
+                    .iter()
+                    .map(|m| pb::TextSpan {
+                        start: m.start as u32,
+                        end: m.end as u32,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    pb::TargetEvidence {
+        mentioned: read.probabilities.is_some(),
+        mentioning_sentences: read.mentioning.len() as u32,
+        mentions: read.mentions as u32,
+        sentences: read.sentences as u32,
+        resolved_entry: entry.unwrap_or_default().to_string(),
+        evidence,
+    }
+}
+
 impl From<Task> for pb::Task {
     fn from(task: Task) -> Self {
         match task {
@@ -95,5 +139,11 @@ pub fn model_info(models: &ModelSet) -> pb::GetModelInfoResponse {
             .default_name(Task::Stance)
             .unwrap_or_default()
             .to_string(),
+        named_target_stance_model: models
+            .get(route::NAMED_TARGET_MODEL)
+            .map(|m| m.classifier.metadata().name.clone())
+            .unwrap_or_default(),
+        stance_routing_rule: route::ROUTING_RULE.to_string(),
+        alias_entries: models.aliases().len() as u32,
     }
 }

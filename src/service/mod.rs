@@ -24,8 +24,10 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::model::{registry::ServedClassifier, ModelSet, ReloadableModelSet, Task};
+use crate::mentions::MentionFinder;
+use crate::model::{registry::ServedClassifier, ModelSet, Prediction, ReloadableModelSet, Task};
 use crate::pb;
+use crate::stance::{self, route, TargetStance};
 use crate::summarize::SummarizeOptions;
 use crate::telemetry::{self, PredictionCounters, RequestContext};
 use crate::text::{self, Document};
@@ -101,25 +103,57 @@ impl DocumentService {
             &request.stance_model,
             status::MAX_MODEL_NAME_BYTES,
         )?;
+        let max_evidence = match request.max_evidence as usize {
+            0 => stance::DEFAULT_EVIDENCE,
+            n if n > stance::MAX_EVIDENCE => {
+                return Err(ServiceError::OverCount {
+                    field: "max_evidence",
+                    requested: request.max_evidence.into(),
+                    limit: stance::MAX_EVIDENCE,
+                })
+            }
+            n => n,
+        };
         let models = self.models.snapshot();
         let topic_model = resolve(&models, Task::Topic, &request.topic_model)?;
-        let stance_model = resolve(&models, Task::Stance, &request.stance_model)?;
-        let has_target = !text::is_blank(&request.target);
+        let target = (!text::is_blank(&request.target)).then_some(request.target.as_str());
+        let stance_name = route::stance_model_name(&models, &request.stance_model, target);
+        let stance_model = resolve(&models, Task::Stance, stance_name)?;
         let document = Document {
             title: &request.title,
             text: &request.text,
-            target: has_target.then_some(request.target.as_str()),
+            target,
             mentions: &[],
         };
         let explain = if request.explain { EXPLAIN_TERMS } else { 0 };
         let top_k = request.top_k as usize;
         let topic = self.answer(&topic_model, &document, explain, top_k);
-        let stance = (has_target || !stance_model.classifier.needs_target())
-            .then(|| self.answer(&stance_model, &document, explain, top_k));
+        let (stance, target_evidence) =
+            if route::is_sentence_level(&stance_model.classifier.metadata().name) {
+                match target {
+                    Some(target) => {
+                        let (stance, evidence) = self.answer_named(
+                            &models,
+                            &stance_model,
+                            target,
+                            &request.text,
+                            max_evidence,
+                            top_k,
+                        );
+                        (stance, Some(evidence))
+                    }
+                    None => (None, None),
+                }
+            } else {
+                let stance = (target.is_some() || !stance_model.classifier.needs_target())
+                    .then(|| self.answer(&stance_model, &document, explain, top_k));
+                (stance, None)
+            };
         Ok(pb::ClassifyResponse {
             id: request.id.clone(),
             topic: Some(topic),
             stance,
+            target_evidence,
         })
     }
 
@@ -158,6 +192,33 @@ impl DocumentService {
         let answer = model.classifier.predict(document, explain);
         self.counters.record(model, answer.best());
         convert::prediction(model.classifier.metadata(), answer, top_k)
+    }
+
+    /// The sentence-level `model`'s stance toward the named `target` in `text` (absent when
+    /// `text` never mentions it), counted in the answer metrics, and its evidence.
+    fn answer_named(
+        &self,
+        models: &ModelSet,
+        model: &ServedClassifier,
+        target: &str,
+        text: &str,
+        max_evidence: usize,
+        top_k: usize,
+    ) -> (Option<pb::Prediction>, pb::TargetEvidence) {
+        let finder = MentionFinder::new(target, models.aliases());
+        let read = TargetStance::read(&model.classifier, &finder, target, text);
+        let metadata = model.classifier.metadata();
+        let stance = read.probabilities.clone().map(|probabilities| {
+            let answer = Prediction {
+                probabilities,
+                explanation: Vec::new(),
+            };
+            self.counters.record(model, answer.best());
+            convert::prediction(metadata, answer, top_k)
+        });
+        let entry = finder.entry().map(|e| e.name.as_str());
+        let evidence = convert::target_evidence(text, metadata, &read, entry, max_evidence);
+        (stance, evidence)
     }
 
     fn check_text(

@@ -32,6 +32,16 @@ pub enum ServiceError {
         /// The limit.
         limit: usize,
     },
+    /// A count is over what the contract allows.
+    #[error("{field} is {requested}, over the limit of {limit}")]
+    OverCount {
+        /// The field's name.
+        field: &'static str,
+        /// The count asked for.
+        requested: u64,
+        /// The limit.
+        limit: usize,
+    },
     /// A field is longer than the configured limit.
     #[error("{field} is {length} bytes, over the limit of {limit} bytes (--max-document-bytes)")]
     TooLong {
@@ -94,7 +104,9 @@ impl From<ServiceError> for Status {
             ServiceError::EmptyField { .. } | ServiceError::InvalidField { .. } => {
                 Code::InvalidArgument
             }
-            ServiceError::TooLong { .. } | ServiceError::OverLimit { .. } => Code::InvalidArgument,
+            ServiceError::TooLong { .. }
+            | ServiceError::OverLimit { .. }
+            | ServiceError::OverCount { .. } => Code::InvalidArgument,
             ServiceError::UnknownModel { .. } => Code::NotFound,
             ServiceError::WrongTask { .. } => Code::InvalidArgument,
             ServiceError::Summarize(_) => Code::InvalidArgument,
