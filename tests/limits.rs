@@ -217,7 +217,7 @@ async fn classify_cases() {
             "target on the target-free topic model",
             Request::new(pb::ClassifyRequest {
                 target: "Atheism".into(),
-                ..classify("God is great")
+                ..classify("Atheism is wrong, God is great")
             }),
             Expect::Ok(|r| r.topic.is_some() && r.stance.is_some()),
         ),

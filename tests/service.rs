@@ -48,7 +48,7 @@ async fn classifies_every_example_article_with_topic_and_stance() {
         let response = client
             .classify(pb::ClassifyRequest {
                 id: name.clone(),
-                ..request(&text, "Hillary Clinton")
+                ..request(&text, "Iran vows revenge for the killing of Soleimani")
             })
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"))

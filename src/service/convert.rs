@@ -68,6 +68,7 @@ pub fn target_evidence(
     entry: Option<&str>,
     max_evidence: usize,
 ) -> pb::TargetEvidence {
+    let document_label = read.best().unwrap_or_default();
     let evidence = read
         .evidence(max_evidence)
         .into_iter()
@@ -88,6 +89,7 @@ pub fn target_evidence(
                         end: m.end as u32,
                     })
                     .collect(),
+                support: sentence.probabilities[document_label],
             }
         })
         .collect();
