@@ -66,7 +66,8 @@ pub struct LoadConfig {
     pub stream_window: usize,
     /// The target or claim sent with every Classify request, so the stance model's cost is
     /// in the figures; `None` = no target (the topic model, and target-free stance models,
-    /// only). With a target, an answer without a stance counts as an error.
+    /// only). With a target, an answer without a stance counts as an error, unless it says
+    /// that the text never mentions the (named) target.
     pub target: Option<String>,
     /// Largest message accepted from the server.
     pub max_message_bytes: usize,

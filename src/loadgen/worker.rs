@@ -42,9 +42,14 @@ impl Worker {
     }
 
     /// Whether an answer is what was asked for: with a target, it must carry a stance (a
-    /// server that ignored the target would otherwise be measured doing less work).
+    /// server that ignored the target would otherwise be measured doing less work), or say
+    /// that the text never mentions the named target.
     fn check_answer(&self, answer: &ClassifyResponse) -> Result<(), String> {
-        if self.config.target.is_some() && answer.stance.is_none() {
+        let not_mentioned = answer
+            .target_evidence
+            .as_ref()
+            .is_some_and(|evidence| !evidence.mentioned);
+        if self.config.target.is_some() && answer.stance.is_none() && !not_mentioned {
             return Err(format!(
                 "answer {:?} has no stance although a target was sent",
                 answer.id
