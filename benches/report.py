@@ -33,7 +33,9 @@ def main():
         return None
 
     def rpc_name(r):
-        return r["rpc"] + (" + claim" if r.get("target") is not None else "")
+        if r.get("target") is None:
+            return r["rpc"]
+        return r["rpc"] + (" + named target" if r["label"].endswith("-named") else " + claim")
 
     print(f"Concurrency {args.concurrency} (ClassifyStream: 4 streams x 32 in flight), "
           f"{args.duration} measured per row, loopback, load generator on the same 2 cores.\n")
@@ -82,6 +84,12 @@ def main():
     ratio("Classify 3 KB with a claim (ours) / no-op Echo", claimed, find("echo", "echo", "3 KB"), "")
     ratio("Classify 3 KB with a claim (ours) / Python peer without", claimed,
           find("python", "classify", "3 KB"), "")
+    named = find("ours-named", "classify", "3 KB", claim=True)
+    ratio("Classify 3 KB with a named target (topic + stance read off its sentences) / without (ours)",
+          named, find("ours", "classify", "3 KB"), "")
+    if named and named.get("requests_per_cpu_second"):
+        print(f'| server CPU per Classify 3 KB with a named target (ours) | '
+              f'{1000 / named["requests_per_cpu_second"]:.3f} ms | < 1 ms |')
     ratio("ClassifyStream / Classify unary, 3 KB, both with a claim (ours)",
           find("ours", "stream", "3 KB", claim=True), claimed, "")
     ratio("ClassifyStream / Classify unary, 3 KB (Python)", find("python", "stream", "3 KB"),

@@ -11,7 +11,11 @@
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
 # 5) of the interleaved ours/Echo comparison (each round also paces ours and Echo at half the
 # maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with
-# a claim (topic and stance toward it: the FNC-1 model's work too).
+# a claim (topic and stance toward it: the FNC-1 model's work too); NAMED and NAMED_DATA: the
+# named target and the text of ours' named-target row (label ours-named: mention finding, the
+# sentence-level model on every sentence that mentions it, aggregation), by default "Donald
+# Trump" in NewsMTSC's test_rw sentences joined into 3 KB payloads, about a fifth of whose
+# sentences mention him.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -22,6 +26,8 @@ CONCURRENCY=${CONCURRENCY:-16}
 if ((QUICK)); then DURATION=${DURATION:-3s} WARMUP=${WARMUP:-1s} ROUNDS=${ROUNDS:-2}; else DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} ROUNDS=${ROUNDS:-5}; fi
 DATA=${DATA:-../shared/data/bbc/test.jsonl}
 CLAIM=${CLAIM:-The government will raise taxes to pay for public services}
+NAMED=${NAMED:-Donald Trump}
+NAMED_DATA=${NAMED_DATA:-../shared/data/newsmtsc/test_rw.jsonl}
 OUT=target/bench
 RESULTS=$OUT/results.jsonl
 VENV=${DOCCLASS_BENCH_VENV:-$OUT/venv}
@@ -124,6 +130,8 @@ suite() {
         # The full path: topic and stance toward a claim (the Python peer has no stance).
         load "$label" "$port" "$pidfile" classify 3k --target "$CLAIM"
         CONC=4 load "$label" "$port" "$pidfile" stream 3k --window 32 --target "$CLAIM"
+        # Topic and stance toward a named target, read sentence by sentence.
+        DATA=$NAMED_DATA load "$label-named" "$port" "$pidfile" classify 3k --target "$NAMED"
     fi
 }
 
