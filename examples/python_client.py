@@ -5,7 +5,11 @@ The gRPC stubs are generated at run time with grpcio-tools from the repository's
 into a temporary directory, so nothing generated is committed.
 
     python3 -m pip install -r examples/requirements.txt
-    python3 examples/python_client.py --addr 127.0.0.1:50051 [--target TEXT] [FILE]
+    python3 examples/python_client.py --addr 127.0.0.1:50051 [--target TEXT] [--max-evidence N] [FILE]
+
+With a named target ("Qasem Soleimani", "United States") the server reads the stance off the
+sentences that mention it; the client prints whether the target is mentioned, the counts and
+the evidence sentences.
 """
 
 import argparse
@@ -45,6 +49,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addr", default="127.0.0.1:50051", help="server HOST:PORT")
     parser.add_argument("--target", default="", help="target or claim for the stance")
+    parser.add_argument("--max-evidence", type=int, default=0,
+                        help="evidence sentences for a named target (0 = server default 3, at most 50)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
     parser.add_argument("file", nargs="?", default=str(DEFAULT_ARTICLE), help="article text")
     args = parser.parse_args()
@@ -57,7 +63,8 @@ def main():
             try:
                 classified = stub.Classify(
                     pb.ClassifyRequest(id=pathlib.Path(args.file).name, text=text,
-                                       target=args.target, top_k=3),
+                                       target=args.target, top_k=3,
+                                       max_evidence=args.max_evidence),
                     timeout=args.timeout)
                 summary = stub.Summarize(pb.SummarizeRequest(text=text, max_sentences=3),
                                          timeout=args.timeout)
@@ -70,8 +77,20 @@ def main():
             p = getattr(classified, kind)
             scores = ", ".join(f"{s.label}={s.score:.3f}" for s in p.scores)
             print(f"{kind}: {p.label} ({p.confidence:.3f}, model {p.model}; {scores})")
+        elif classified.HasField("target_evidence"):
+            print(f"{kind}: (none; the text never mentions {args.target!r})")
         else:
             print(f"{kind}: (none; the stance model needs --target)")
+    if classified.HasField("target_evidence"):
+        evidence = classified.target_evidence
+        entry = f", alias entry {evidence.resolved_entry!r}" if evidence.resolved_entry else ""
+        print(f"target: mentioned={str(evidence.mentioned).lower()}, "
+              f"{evidence.mentioning_sentences} of {evidence.sentences} sentences, "
+              f"{evidence.mentions} mentions{entry}")
+        for sentence in evidence.evidence:
+            exact = text.encode()[sentence.start:sentence.end].decode() == sentence.text
+            print(f"  evidence [{sentence.index}] {sentence.label} ({sentence.score:.3f}): "
+                  f"{sentence.text}" + ("" if exact else "  (offsets differ!)"))
     print(f"summary ({len(summary.sentences)} sentences):")
     for sentence in summary.sentences:
         # Byte offsets index the UTF-8 request text.

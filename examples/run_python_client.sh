@@ -51,5 +51,12 @@ check '^id: 000_318465e096284c62\.txt$' "the id is echoed"
 check '^topic: [a-z]+ \(0\.[0-9]{3}, model bbc;' "a topic from the bbc model"
 check '^stance: [A-Za-z]+ \(0\.[0-9]{3}, model [a-z0-9]+;' "a stance toward the target"
 check '^summary \(3 sentences\):$' "a three-sentence summary"
+
+# A named target: the stance read off the sentences that mention it, with evidence.
+"$VENV/bin/python" examples/python_client.py --addr "$addr" \
+    --target "Qasem Soleimani" --max-evidence 2 "$article" | tee -a "$work/out.txt"
+check '^stance: [a-z]+ \(0\.[0-9]{3}, model newsmtsc;' "a stance toward the named target"
+check '^target: mentioned=true, [1-9][0-9]* of [1-9][0-9]* sentences, [1-9][0-9]* mentions' "mention counts"
+check '^  evidence \[[0-9]+\] [a-z]+ \(0\.[0-9]{3}\): .*Soleimani' "evidence sentences mentioning him"
 if grep -q 'offsets differ' "$work/out.txt"; then echo "FAILED: byte offsets"; fail=1; else echo "ok: byte offsets slice the text"; fi
 [[ $fail -eq 0 ]] && echo "python client: 1 passed, 0 failed" || { echo "python client: 0 passed, 1 failed"; exit 1; }
