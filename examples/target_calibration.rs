@@ -83,7 +83,7 @@ fn main() -> Result<()> {
             };
             let start = byte_offset(&row.text, row.target_start);
             let end = byte_offset(&row.text, row.target_end);
-            let mentions = [start..end];
+            let mentions: Vec<std::ops::Range<usize>> = std::iter::once(start..end).collect();
             let document = Document {
                 title: "",
                 text: &row.text,
@@ -95,7 +95,7 @@ fn main() -> Result<()> {
                 index: line,
                 start,
                 end,
-                mentions: vec![start..end],
+                mentions: mentions.clone(),
                 probabilities,
             };
             groups

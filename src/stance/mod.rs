@@ -184,7 +184,7 @@ mod tests {
             index,
             start: index * 10,
             end: index * 10 + 9,
-            mentions: vec![index * 10..index * 10 + 3],
+            mentions: std::iter::once(index * 10..index * 10 + 3).collect(),
             probabilities: probabilities.to_vec(),
         }
     }
