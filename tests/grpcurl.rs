@@ -52,7 +52,8 @@ async fn grpcurl_lists_describes_and_calls_the_service() {
     assert!(health.contains("\"SERVING\""), "{health}");
 
     let (name, text) = &example_articles()[0];
-    let body = serde_json::json!({"id": name, "text": text, "target": "Atheism", "top_k": 3});
+    let body =
+        serde_json::json!({"id": name, "text": text, "target": "Qasem Soleimani", "top_k": 3});
     let classify = grpcurl(
         &server,
         &["-d", &body.to_string()],
@@ -68,6 +69,10 @@ async fn grpcurl_lists_describes_and_calls_the_service() {
     assert!(
         response["stance"]["confidence"].as_f64().is_some(),
         "{response}"
+    );
+    assert_eq!(
+        response["targetEvidence"]["mentioned"], true,
+        "the named target's evidence in proto3 JSON: {response}"
     );
 
     let body = serde_json::json!({"text": text, "max_sentences": 2});

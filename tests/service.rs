@@ -214,7 +214,10 @@ async fn stream_answers_every_request_in_order() {
     let requests: Vec<pb::ClassifyRequest> = (0..25)
         .map(|i| pb::ClassifyRequest {
             id: format!("doc-{i}"),
-            ..request(&articles[i % articles.len()].1, "Atheism")
+            ..request(
+                &articles[i % articles.len()].1,
+                "Iran vows revenge for the killing of Soleimani",
+            )
         })
         .collect();
     let expected: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();

@@ -40,6 +40,7 @@ pub(super) fn serve(args: ServeArgs) -> Result<()> {
             )
         })
         .collect();
+    let alias_entries = store.snapshot().aliases().len();
     let runtime = service::runtime().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)
@@ -49,6 +50,7 @@ pub(super) fn serve(args: ServeArgs) -> Result<()> {
             target: LOG_TARGET,
             addr = %listener.local_addr()?,
             models = %names.join(", "),
+            alias_entries,
             startup_ms = started.elapsed().as_millis() as u64,
             "serving"
         );
