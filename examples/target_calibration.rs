@@ -13,7 +13,9 @@
 //! offsets turned into bytes), the group's probabilities aggregated, and the group's truth
 //! taken as the majority of its sentences' labels (groups with a tie are left out and
 //! counted). Prints accuracy, macro-F1 and the expected calibration error (15 bins) over all
-//! groups and over those of two or more sentences.
+//! groups and over those of two or more sentences, for the mean the server uses and, for
+//! comparison, the normalised product of the sentences' probabilities (a sharper rule that
+//! treats the sentences as independent evidence).
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -50,6 +52,21 @@ fn byte_offset(text: &str, chars: usize) -> usize {
     text.char_indices()
         .nth(chars)
         .map_or(text.len(), |(at, _)| at)
+}
+
+/// The sentences' probabilities multiplied label by label and normalised to sum to 1.
+fn normalised_product(sentences: &[SentenceStance]) -> Vec<f32> {
+    let labels = sentences.first().map_or(0, |s| s.probabilities.len());
+    let mut log = vec![0.0f64; labels];
+    for sentence in sentences {
+        for (sum, p) in log.iter_mut().zip(&sentence.probabilities) {
+            *sum += f64::from(p.max(1e-9)).ln();
+        }
+    }
+    let max = log.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exp: Vec<f64> = log.iter().map(|l| (l - max).exp()).collect();
+    let total: f64 = exp.iter().sum();
+    exp.iter().map(|e| (e / total) as f32).collect()
 }
 
 fn main() -> Result<()> {
@@ -106,6 +123,8 @@ fn main() -> Result<()> {
         let mut tied = 0;
         let mut all = (Vec::new(), Vec::new());
         let mut several = (Vec::new(), Vec::new());
+        let mut product_all = Vec::new();
+        let mut product_several = Vec::new();
         for members in groups.values() {
             let mut votes = vec![0usize; labels.len()];
             members.iter().for_each(|(truth, _)| votes[*truth] += 1);
@@ -119,10 +138,13 @@ fn main() -> Result<()> {
             let Some(mean) = aggregate(&sentences) else {
                 continue;
             };
+            let product = normalised_product(&sentences);
             if members.len() > 1 {
                 several.0.push(truth);
                 several.1.push(mean.clone());
+                product_several.push(product.clone());
             }
+            product_all.push(product);
             all.0.push(truth);
             all.1.push(mean);
         }
@@ -131,10 +153,16 @@ fn main() -> Result<()> {
             file.display(),
             groups.len()
         );
-        for (name, (truth, probabilities)) in [("all groups", &all), ("2+ sentences", &several)] {
+        let rows = [
+            ("mean, all groups", &all.0, &all.1),
+            ("mean, 2+ sentences", &several.0, &several.1),
+            ("product, all groups", &all.0, &product_all),
+            ("product, 2+ sentences", &several.0, &product_several),
+        ];
+        for (name, truth, probabilities) in rows {
             let e = Evaluation::compute(&labels, truth, probabilities);
             println!(
-                "  {name:<13} n {:>5}  accuracy {:.4}  macro-F1 {:.4}  ECE {:.4}",
+                "  {name:<22} n {:>5}  accuracy {:.4}  macro-F1 {:.4}  ECE {:.4}",
                 truth.len(),
                 e.accuracy,
                 e.macro_f1,
