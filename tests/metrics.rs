@@ -77,7 +77,7 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
 
     let (status, body) = http_get(metrics_addr, "/metrics").await;
     assert!(status.contains("200"), "{status}");
-    let classify = r#"service="docclass.v1.DocumentService",method="Classify""#;
+    let classify = r#"protocol="docclass",service="docclass.v1.DocumentService",method="Classify""#;
     for (series, at_least) in [
         (format!("docclass_requests_total{{{classify},code=\"OK\"}}"), 1.0),
         (
@@ -85,7 +85,7 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
             1.0,
         ),
         (
-            r#"docclass_requests_total{service="docclass.v1.DocumentService",method="Summarize",code="OK"}"#
+            r#"docclass_requests_total{protocol="docclass",service="docclass.v1.DocumentService",method="Summarize",code="OK"}"#
                 .to_string(),
             1.0,
         ),

@@ -93,6 +93,7 @@ pub struct ModelSet {
     models: BTreeMap<String, Arc<ServedClassifier>>,
     defaults: BTreeMap<Task, String>,
     summarizer: Arc<Summarizer>,
+    summarizer_version: String,
 }
 
 impl ModelSet {
@@ -111,7 +112,7 @@ impl ModelSet {
         paths.retain(|p| p.extension().is_some_and(|e| e == MODEL_EXTENSION));
         paths.sort();
         let mut classifiers = ClassifiersByName::default();
-        let mut summarizer: Option<(Summarizer, PathBuf)> = None;
+        let mut summarizer: Option<(Summarizer, PathBuf, String)> = None;
         for path in paths {
             let loaded = Artifact::load(&path)?;
             let version = format!("{}-{}", super::FORMAT_VERSION, &loaded.digest[..12]);
@@ -120,10 +121,10 @@ impl ModelSet {
                     classifiers.insert(*classifier, path, version)?;
                 }
                 Artifact::Summarizer(idf) => {
-                    if let Some((_, other)) = summarizer {
+                    if let Some((_, other, _)) = summarizer {
                         return Err(RegistryError::DuplicateSummarizer { path, other });
                     }
-                    summarizer = Some((Summarizer::new(idf), path));
+                    summarizer = Some((Summarizer::new(idf), path, version));
                 }
             }
         }
@@ -135,13 +136,15 @@ impl ModelSet {
                 });
             }
         }
-        let (summarizer, _) = summarizer.ok_or_else(|| RegistryError::MissingSummarizer {
-            path: dir.to_path_buf(),
-        })?;
+        let (summarizer, _, summarizer_version) =
+            summarizer.ok_or_else(|| RegistryError::MissingSummarizer {
+                path: dir.to_path_buf(),
+            })?;
         Ok(Self {
             models: classifiers.models,
             defaults: classifiers.defaults,
             summarizer: Arc::new(summarizer),
+            summarizer_version,
         })
     }
 
@@ -163,6 +166,12 @@ impl ModelSet {
     /// The extractive summarizer.
     pub fn summarizer(&self) -> &Summarizer {
         &self.summarizer
+    }
+
+    /// The summarizer's version, made as a classifier's is (format version and payload
+    /// digest prefix).
+    pub fn summarizer_version(&self) -> &str {
+        &self.summarizer_version
     }
 }
 

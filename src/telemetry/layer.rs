@@ -62,12 +62,31 @@ struct Shared {
 
 /// Services whose unary handlers write no log line of their own: the span of such a request
 /// can wait until its `request finished` line (see the module documentation).
-const QUIET_SERVICES: [&str; 2] = ["docclass.v1.DocumentService", "grpc.health.v1.Health"];
+const QUIET_SERVICES: [&str; 3] = [
+    "docclass.v1.DocumentService",
+    "inference.GRPCInferenceService",
+    "grpc.health.v1.Health",
+];
+
+/// The `protocol` label of a service's requests: docclass's own API, the Open Inference
+/// Protocol (KServe v2), or the standard gRPC services (health, reflection).
+fn protocol(service: &str) -> &'static str {
+    if service.starts_with("docclass.") {
+        "docclass"
+    } else if service.starts_with("inference.") {
+        "open_inference_v2"
+    } else if service.starts_with("grpc.") {
+        "grpc"
+    } else {
+        "unknown"
+    }
+}
 
 /// How one RPC is labelled in metrics and logs, and its metric handles; built once per
 /// server and shared by its requests.
 #[derive(Debug)]
 struct Rpc {
+    protocol: &'static str,
     service: Arc<str>,
     method: Arc<str>,
     /// `service/method`, as logged.
@@ -92,6 +111,7 @@ struct RpcMetrics {
 impl Rpc {
     fn new(service: &str, method: &str, streaming: bool) -> Self {
         Self {
+            protocol: protocol(service),
             service: service.into(),
             method: method.into(),
             name: format!("{service}/{method}").into(),
@@ -128,6 +148,7 @@ impl Rpc {
 
     fn labels(&self) -> Vec<metrics::Label> {
         vec![
+            metrics::Label::new("protocol", self.protocol),
             metrics::Label::new(
                 "service",
                 metrics::SharedString::from(Arc::clone(&self.service)),
