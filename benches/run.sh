@@ -9,8 +9,8 @@
 #
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
-# 5) of the interleaved ours/Echo comparison (each round also paces ours and Echo at half the
-# maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with
+# 5) of the interleaved ours/Echo comparison (each round also runs ours' ModelInfer after its
+# Classify, and paces ours and Echo at half the maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with
 # a claim (topic and stance toward it: the FNC-1 model's work too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,6 +124,9 @@ suite() {
         # The full path: topic and stance toward a claim (the Python peer has no stance).
         load "$label" "$port" "$pidfile" classify 3k --target "$CLAIM"
         CONC=4 load "$label" "$port" "$pidfile" stream 3k --window 32 --target "$CLAIM"
+        # The Open Inference Protocol (KServe v2): one document per call, and 32.
+        load "$label" "$port" "$pidfile" model-infer 3k
+        load "$label" "$port" "$pidfile" model-infer 3k --batch 32
     fi
 }
 
@@ -155,8 +158,11 @@ start echo-interleaved $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --add
 # minutes earlier, on a machine that has since got busier or quieter, is not this round's.
 # Echo is paced the same way, at half its own maximum: what the no-op gets at that rate is what
 # the machine allows any server in that round.
+# ModelInfer with one document per call runs right after ours' Classify in each round, for
+# the ratio of the two protocols on the same server.
 for _ in $(seq "$ROUNDS"); do
     load ours-interleaved $PORT_OURS "$OUT/ours.pids" classify 3k
+    load ours-interleaved-v2 $PORT_OURS "$OUT/ours.pids" model-infer 3k
     load echo-interleaved $PORT_ECHO "$OUT/echo.pids" echo 3k
     load ours-interleaved-paced $PORT_OURS "$OUT/ours.pids" classify 3k \
         --rate "$(half_rate ours-interleaved)"
