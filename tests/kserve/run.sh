@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs tests/kserve/tritonclient_check.py (tritonclient[grpc], pinned in
-# tests/kserve/requirements.txt, in its own venv) against the release server, started by
-# benches/start_server.sh with the shipped models on a free loopback port. The model list
-# comes from the server's own GetModelInfo, read with grpcurl ($GRPCURL, else on PATH).
+# Runs, against the release server (started by benches/start_server.sh with the shipped
+# models on a free loopback port), tests/kserve/proto_matches_kserve.py (the served
+# `inference` protocol against the descriptor in KServe's SDK wheel, pinned) and
+# tests/kserve/tritonclient_check.py (tritonclient[grpc], pinned in
+# tests/kserve/requirements.txt), in their own venv. The model list comes from the server's
+# own GetModelInfo, read with grpcurl ($GRPCURL, else on PATH).
 #
 #   bash tests/kserve/run.sh
 set -euo pipefail
@@ -14,8 +16,21 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/kserve/requirements.txt
 
+# KServe's own SDK wheel (not installed: only its compiled grpc_predict_v2 descriptor is read).
+KSERVE_WHEEL_DIR=target/kserve-wheel
+KSERVE_WHEEL="$KSERVE_WHEEL_DIR/kserve-0.21.0-py3-none-any.whl"
+if [[ ! -f "$KSERVE_WHEEL" ]]; then
+    "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+        -d "$KSERVE_WHEEL_DIR" kserve==0.21.0
+fi
+
 source benches/start_server.sh
-"${GRPCURL:-grpcurl}" -plaintext "$addr" docclass.v1.DocumentService/GetModelInfo >"$work/models.json"
+GRPCURL="${GRPCURL:-grpcurl}"
+"$GRPCURL" -plaintext -protoset-out "$work/served.protoset" "$addr" \
+    describe inference.GRPCInferenceService >/dev/null
+"$VENV/bin/python" tests/kserve/proto_matches_kserve.py --kserve-wheel "$KSERVE_WHEEL" \
+    --served "$work/served.protoset"
+"$GRPCURL" -plaintext "$addr" docclass.v1.DocumentService/GetModelInfo >"$work/models.json"
 if ! timeout 120 "$VENV/bin/python" tests/kserve/tritonclient_check.py --addr "$addr" \
         --model-info "$work/models.json" --examples ../shared/examples; then
     tail -n 5 "$work/log"
