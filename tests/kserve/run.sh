@@ -4,7 +4,8 @@
 # `inference` protocol against the descriptor in KServe's SDK wheel, pinned) and
 # tests/kserve/tritonclient_check.py (tritonclient[grpc], pinned in
 # tests/kserve/requirements.txt), in their own venv. The model list comes from the server's
-# own GetModelInfo, read with grpcurl ($GRPCURL, else on PATH).
+# own GetModelInfo, read with grpcurl ($GRPCURL, else on PATH). The README's tritonclient
+# example runs as written too.
 #
 #   bash tests/kserve/run.sh
 set -euo pipefail
@@ -31,6 +32,12 @@ GRPCURL="${GRPCURL:-grpcurl}"
 "$VENV/bin/python" tests/kserve/proto_matches_kserve.py --kserve-wheel "$KSERVE_WHEEL" \
     --served "$work/served.protoset"
 "$GRPCURL" -plaintext "$addr" docclass.v1.DocumentService/GetModelInfo >"$work/models.json"
+# The README's tritonclient example, as written (its address replaced by the server's).
+sed -n '/<!-- readme-tritonclient:start -->/,/<!-- readme-tritonclient:end -->/p' README.md \
+    | grep -v '^<!--\|^```' | sed "s/localhost:50051/$addr/" >"$work/readme_example.py"
+"$VENV/bin/python" "$work/readme_example.py" | tee "$work/readme_example.out"
+grep -q "^True True$" "$work/readme_example.out" || { echo "FAILED: README tritonclient example"; exit 1; }
+echo "ok: the README's tritonclient example runs"
 if ! timeout 120 "$VENV/bin/python" tests/kserve/tritonclient_check.py --addr "$addr" \
         --model-info "$work/models.json" --examples ../shared/examples; then
     tail -n 5 "$work/log"
