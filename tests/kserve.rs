@@ -1,136 +1,23 @@
 //! The Open Inference Protocol (KServe v2) through the real server and the generated tonic
 //! client: every loaded model is a v2 model by name and version, ModelInfer answers a batch
-//! as the native API answers each document, in typed and raw form, bad requests get the
-//! right code naming the tensor, and readiness holds through reloads.
+//! as the native API answers each document, in typed and raw form, and
+//! readiness holds through reloads (bad requests: tests/kserve_errors.rs).
 //! (tritonclient against the release server: tests/kserve/tritonclient_check.py.)
 
 mod common;
 
 use std::sync::Arc;
 
+use common::v2::{as_raw, floats, infer, input, int64s, output, strings, v2_client};
 use common::{example_articles, models_dir, TestServer};
 use docclass::model::ReloadableModelSet;
 use docclass::pb;
 use docclass::pb::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
 use docclass::pb::inference::infer_parameter::ParameterChoice;
-use docclass::pb::inference::model_infer_request::{InferInputTensor, InferRequestedOutputTensor};
-use docclass::pb::inference::{self as v2, InferParameter, InferTensorContents};
-use docclass::service::{self, Limits, ServerConfig};
-use tonic::transport::Channel;
+use docclass::pb::inference::model_infer_request::InferRequestedOutputTensor;
+use docclass::pb::inference::{self as v2, InferParameter};
+use docclass::service::{self, ServerConfig};
 use tonic::Code;
-
-async fn v2_client(server: &TestServer) -> GrpcInferenceServiceClient<Channel> {
-    GrpcInferenceServiceClient::new(server.channel().await)
-}
-
-/// A BYTES [N] input with typed contents.
-fn input(name: &str, elements: &[&str]) -> InferInputTensor {
-    InferInputTensor {
-        name: name.into(),
-        datatype: "BYTES".into(),
-        shape: vec![elements.len() as i64],
-        parameters: Default::default(),
-        contents: Some(InferTensorContents {
-            bytes_contents: elements.iter().map(|e| e.as_bytes().to_vec()).collect(),
-            ..Default::default()
-        }),
-    }
-}
-
-fn infer(model: &str, inputs: Vec<InferInputTensor>) -> v2::ModelInferRequest {
-    v2::ModelInferRequest {
-        model_name: model.into(),
-        inputs,
-        ..Default::default()
-    }
-}
-
-/// `request` with every input's contents moved to `raw_input_contents`, as tritonclient
-/// sends them.
-fn as_raw(mut request: v2::ModelInferRequest) -> v2::ModelInferRequest {
-    for tensor in &mut request.inputs {
-        let contents = tensor.contents.take().expect("typed contents");
-        let mut raw = Vec::new();
-        for element in contents.bytes_contents {
-            raw.extend_from_slice(&(element.len() as u32).to_le_bytes());
-            raw.extend_from_slice(&element);
-        }
-        request.raw_input_contents.push(raw);
-    }
-    request
-}
-
-fn output<'a>(
-    response: &'a v2::ModelInferResponse,
-    name: &str,
-) -> (usize, &'a v2::model_infer_response::InferOutputTensor) {
-    response
-        .outputs
-        .iter()
-        .enumerate()
-        .find(|(_, o)| o.name == name)
-        .unwrap_or_else(|| panic!("output {name} in {:?}", response.outputs))
-}
-
-fn strings(response: &v2::ModelInferResponse, name: &str) -> Vec<String> {
-    let (index, tensor) = output(response, name);
-    assert_eq!(tensor.datatype, "BYTES");
-    match response.raw_output_contents.get(index) {
-        Some(raw) => {
-            let mut raw = raw.as_slice();
-            let mut elements = Vec::new();
-            while !raw.is_empty() {
-                let (prefix, rest) = raw.split_at(4);
-                let size = u32::from_le_bytes(prefix.try_into().expect("4 bytes")) as usize;
-                elements.push(String::from_utf8(rest[..size].to_vec()).expect("UTF-8"));
-                raw = &rest[size..];
-            }
-            elements
-        }
-        None => tensor
-            .contents
-            .as_ref()
-            .expect("contents")
-            .bytes_contents
-            .iter()
-            .map(|b| String::from_utf8(b.clone()).expect("UTF-8"))
-            .collect(),
-    }
-}
-
-fn floats(response: &v2::ModelInferResponse, name: &str) -> Vec<f32> {
-    let (index, tensor) = output(response, name);
-    assert_eq!(tensor.datatype, "FP32");
-    match response.raw_output_contents.get(index) {
-        Some(raw) => raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-            .collect(),
-        None => tensor
-            .contents
-            .as_ref()
-            .expect("contents")
-            .fp32_contents
-            .clone(),
-    }
-}
-
-fn int64s(response: &v2::ModelInferResponse, name: &str) -> Vec<i64> {
-    let (index, tensor) = output(response, name);
-    assert_eq!(tensor.datatype, "INT64");
-    match response.raw_output_contents.get(index) {
-        Some(raw) => raw
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect(),
-        None => tensor
-            .contents
-            .as_ref()
-            .expect("contents")
-            .int64_contents
-            .clone(),
-    }
-}
 
 #[tokio::test]
 async fn server_and_every_model_are_live_ready_and_described() {
@@ -186,7 +73,7 @@ async fn server_and_every_model_are_live_ready_and_described() {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(metadata.versions, [model.version.clone()]);
+        assert_eq!(metadata.versions, std::slice::from_ref(&model.version));
         assert_eq!(metadata.platform, "docclass");
         let inputs: Vec<&str> = metadata.inputs.iter().map(|i| i.name.as_str()).collect();
         let expected: &[&str] = if model.needs_target {
@@ -414,199 +301,6 @@ async fn the_summarizer_returns_the_sentences_and_byte_offsets_of_summarize() {
             );
         }
     }
-    server.stop().await;
-}
-
-/// Sends `request` and checks that it fails with `code` and a message containing `needle`.
-async fn refused(
-    client: &mut GrpcInferenceServiceClient<Channel>,
-    request: v2::ModelInferRequest,
-    code: Code,
-    needle: &str,
-) {
-    let status = client.model_infer(request).await.expect_err(needle);
-    assert_eq!(status.code(), code, "{needle}: {status:?}");
-    assert!(
-        status.message().contains(needle),
-        "{needle:?} not in {:?}",
-        status.message()
-    );
-    assert!(status.message().len() < 400, "{}", status.message());
-}
-
-#[tokio::test]
-async fn bad_requests_get_the_right_code_naming_the_tensor() {
-    let server = TestServer::start_with(ServerConfig {
-        limits: Limits {
-            max_document_bytes: 1000,
-        },
-        ..ServerConfig::default()
-    })
-    .await;
-    let mut v2 = v2_client(&server).await;
-    let text = "Parliament passed the budget after a long debate.";
-    let ok = || infer("bbc", vec![input("text", &[text])]);
-    v2.model_infer(ok())
-        .await
-        .expect("the base request is fine");
-
-    let long = "word ".repeat(300);
-    let mut wrong_type = ok();
-    wrong_type.inputs[0].datatype = "FP32".into();
-    let mut wrong_shape = ok();
-    wrong_shape.inputs[0].shape = vec![1, 1];
-    let mut count_mismatch = ok();
-    count_mismatch.inputs[0].shape = vec![2];
-    let mut bad_raw = as_raw(ok());
-    bad_raw.raw_input_contents[0].truncate(10);
-    let mut trailing_raw = as_raw(ok());
-    trailing_raw.raw_input_contents[0].push(0);
-    let mut unknown_output = ok();
-    unknown_output.outputs.push(InferRequestedOutputTensor {
-        name: "sentiment".into(),
-        parameters: Default::default(),
-    });
-    let mut unknown_parameter = ok();
-    unknown_parameter.parameters.insert(
-        "temperature".into(),
-        InferParameter {
-            parameter_choice: Some(ParameterChoice::StringParam("hot".into())),
-        },
-    );
-    let mut unknown_version = ok();
-    unknown_version.model_version = "7".into();
-    let mut not_utf8 = ok();
-    not_utf8.inputs[0].contents.as_mut().unwrap().bytes_contents[0] = vec![b'a', 0xff];
-    let mut huge_batch = ok();
-    huge_batch.inputs[0].shape = vec![5000];
-    let cases = [
-        (
-            infer("bbc", vec![input("title", &["Budget"])]),
-            Code::InvalidArgument,
-            "input tensor \"text\" is missing",
-        ),
-        (
-            wrong_type,
-            Code::InvalidArgument,
-            "input tensor \"text\": datatype is \"FP32\", expected BYTES",
-        ),
-        (
-            wrong_shape,
-            Code::InvalidArgument,
-            "input tensor \"text\": shape is [1, 1], expected [N]",
-        ),
-        (
-            count_mismatch,
-            Code::InvalidArgument,
-            "input tensor \"text\": shape [2] but 1 elements",
-        ),
-        (
-            huge_batch,
-            Code::InvalidArgument,
-            "over the limit of 1024 documents",
-        ),
-        (
-            infer(
-                "bbc",
-                vec![input("text", &[text, text]), input("title", &["one"])],
-            ),
-            Code::InvalidArgument,
-            "input tensor \"title\": has 1 elements but input \"text\" has 2",
-        ),
-        (
-            infer("bbc", vec![input("text", &[text]), input("body", &[text])]),
-            Code::InvalidArgument,
-            "input tensor \"body\": model bbc takes no such input",
-        ),
-        (
-            infer("bbc", vec![input("text", &[text, "  "])]),
-            Code::InvalidArgument,
-            "document 1 of the batch: text is empty",
-        ),
-        (
-            infer("bbc", vec![input("text", &[text, &long])]),
-            Code::InvalidArgument,
-            "document 1 of the batch: text is 1500 bytes, over the limit of 1000 bytes",
-        ),
-        (
-            not_utf8,
-            Code::InvalidArgument,
-            "input tensor \"text\": element 0 is not UTF-8",
-        ),
-        (
-            bad_raw,
-            Code::InvalidArgument,
-            "input tensor \"text\": raw element 0 declares",
-        ),
-        (
-            trailing_raw,
-            Code::InvalidArgument,
-            "1 bytes after the last of its 1 elements",
-        ),
-        (
-            unknown_output,
-            Code::InvalidArgument,
-            "output tensor \"sentiment\": model bbc has no such output",
-        ),
-        (
-            unknown_parameter,
-            Code::InvalidArgument,
-            "parameter \"temperature\": model bbc takes no such parameter",
-        ),
-        (
-            infer("no-such-model", vec![input("text", &[text])]),
-            Code::NotFound,
-            "no model named \"no-such-model\"",
-        ),
-        (
-            unknown_version,
-            Code::NotFound,
-            "model bbc has no version \"7\"",
-        ),
-        (
-            infer("", vec![input("text", &[text])]),
-            Code::InvalidArgument,
-            "model name is empty",
-        ),
-        (
-            infer(&"m".repeat(300), vec![input("text", &[text])]),
-            Code::InvalidArgument,
-            "model name is 300 bytes",
-        ),
-    ];
-    for (request, code, needle) in cases {
-        refused(&mut v2, request, code, needle).await;
-    }
-    // A model that needs a target says so when a document has none.
-    let info = server
-        .client()
-        .await
-        .get_model_info(pb::GetModelInfoRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    if let Some(stance) = info.models.iter().find(|m| m.needs_target) {
-        refused(
-            &mut v2,
-            infer(&stance.name, vec![input("text", &[text])]),
-            Code::InvalidArgument,
-            "input tensor \"target\" is missing",
-        )
-        .await;
-        refused(
-            &mut v2,
-            infer(
-                &stance.name,
-                vec![input("text", &[text]), input("target", &[""])],
-            ),
-            Code::InvalidArgument,
-            "document 0 of the batch: target is empty",
-        )
-        .await;
-    }
-    v2.model_infer(ok())
-        .await
-        .expect("the server still answers");
     server.stop().await;
 }
 

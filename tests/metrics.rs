@@ -1,6 +1,6 @@
 //! The Prometheus endpoint: starts the real server with the shipped models and the metrics
 //! endpoint on ephemeral ports, makes gRPC calls with the generated client, scrapes
-//! `/metrics` over HTTP and checks that the counters moved.
+//! `/metrics` over HTTP and checks that the counters moved, labelled by protocol.
 
 mod common;
 
@@ -65,6 +65,13 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
         })
         .await
         .expect("summarize");
+    let mut v2 = common::v2::v2_client(&server).await;
+    v2.model_infer(common::v2::infer(
+        &topic.model,
+        vec![common::v2::input("text", &[text.as_str()])],
+    ))
+    .await
+    .expect("model infer");
     let empty = client
         .classify(pb::ClassifyRequest::default())
         .await
@@ -90,6 +97,11 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
             1.0,
         ),
         (format!("docclass_request_duration_seconds_count{{{classify}}}"), 2.0),
+        (
+            r#"docclass_requests_total{protocol="open_inference_v2",service="inference.GRPCInferenceService",method="ModelInfer",code="OK"}"#
+                .to_string(),
+            1.0,
+        ),
         (
             format!(
                 "docclass_predictions_total{{model=\"{}\",task=\"topic\",label=\"{}\"}}",
