@@ -64,6 +64,24 @@ async fn bad_requests_get_the_right_code_naming_the_tensor() {
         name: "sentiment".into(),
         parameters: Default::default(),
     });
+    let mut classification = ok();
+    classification.outputs.push(InferRequestedOutputTensor {
+        name: "label".into(),
+        parameters: [(
+            "classification".to_string(),
+            InferParameter {
+                parameter_choice: Some(ParameterChoice::Int64Param(2)),
+            },
+        )]
+        .into(),
+    });
+    let mut input_parameter = ok();
+    input_parameter.inputs[0].parameters.insert(
+        "binary_data_size".into(),
+        InferParameter {
+            parameter_choice: Some(ParameterChoice::Int64Param(10)),
+        },
+    );
     let mut unknown_parameter = ok();
     unknown_parameter.parameters.insert(
         "temperature".into(),
@@ -140,6 +158,16 @@ async fn bad_requests_get_the_right_code_naming_the_tensor() {
             trailing_raw,
             Code::InvalidArgument,
             "1 bytes after the last of its 1 elements",
+        ),
+        (
+            classification,
+            Code::InvalidArgument,
+            "output tensor \"label\": has parameter \"classification\", but no output",
+        ),
+        (
+            input_parameter,
+            Code::InvalidArgument,
+            "input tensor \"text\": has parameter \"binary_data_size\"",
         ),
         (
             unknown_output,

@@ -71,6 +71,15 @@ pub(super) fn requested(
         if outputs.contains(&output) {
             return Err(error("asked for twice".to_string()));
         }
+        // Triton's classification extension asks for the best classes this way; silently
+        // answering the plain tensor would not be what the caller asked for.
+        if let Some(name) = tensor.parameters.keys().min() {
+            return Err(error(format!(
+                "has parameter {}, but no output of docclass takes parameters (for the best \
+                 classes set the request parameter top_k and ask for top_labels and top_scores)",
+                crate::service::status::echo(name)
+            )));
+        }
         outputs.push(output);
     }
     Ok(outputs)

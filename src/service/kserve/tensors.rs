@@ -62,6 +62,16 @@ impl<'a> Inputs<'a> {
             if by_spec[slot].is_some() {
                 return Err(input_error(tensor, "sent twice".to_string()).into());
             }
+            if let Some(name) = tensor.parameters.keys().min() {
+                return Err(input_error(
+                    tensor,
+                    format!(
+                        "has parameter {}, but no input of docclass takes parameters",
+                        crate::service::status::echo(name)
+                    ),
+                )
+                .into());
+            }
             let length = check_header(tensor)?;
             match batch {
                 None => batch = Some((length, tensor.name.as_str())),
