@@ -12,7 +12,8 @@
 //! about a tenth of a request's CPU time, and the metrics already count them.
 //!
 //! For the same reason the span of a unary request whose handler logs nothing itself (every
-//! RPC of `DocumentService` and the health check) is opened only when its line is written:
+//! RPC of `DocumentService`, of the Open Inference Protocol's `GRPCInferenceService` and the
+//! health check) is opened only when its line is written:
 //! at the default level, a successful request then opens no span at all (opening, entering
 //! and closing one is a visible share of a small Classify's instructions). Streaming RPCs,
 //! the other services' RPCs (whose handlers log, e.g. model reloads), `--log-text` and any
@@ -20,7 +21,9 @@
 //! during the request is inside it.
 //!
 //! RPC names come from the served protos' descriptors, so a client sending arbitrary paths
-//! cannot grow the label set: unknown paths are counted as `unknown`.
+//! cannot grow the label set: unknown paths are counted as `unknown`. Every series also
+//! carries the RPC's `protocol` (`docclass`, `open_inference_v2`, or `grpc` for health and
+//! reflection).
 
 use std::collections::HashMap;
 use std::future::Future;
