@@ -25,17 +25,24 @@ def main():
         value = r.get("requests_per_cpu_second")
         return f"{value:.0f}" if value else "?"
 
-    def find(label, rpc, sz, paced=False, claim=False):
+    def find(label, rpc, sz, paced=False, claim=False, batch=1):
         for r in runs:
             if (r["label"] == label and r["rpc"] == rpc and size(r) == sz and (r["rate"] is not None) == paced
-                    and (r.get("target") is not None) == claim):
+                    and (r.get("target") is not None) == claim and r.get("batch", 1) == batch):
                 return r
         return None
 
     def rpc_name(r):
+        if r["rpc"] == "model_infer":
+            return f'ModelInfer, batch {r.get("batch", 1)}'
         if r.get("target") is None:
             return r["rpc"]
         return r["rpc"] + (" + named target" if r["label"].endswith("-named") else " + claim")
+
+    def rate(r):
+        if r.get("batch", 1) > 1:
+            return f'{r["requests_per_second"]:.0f} ({r["documents_per_second"]:.0f} documents/s)'
+        return f'{r["requests_per_second"]:.0f}'
 
     print(f"Concurrency {args.concurrency} (ClassifyStream: 4 streams x 32 in flight), "
           f"{args.duration} measured per row, loopback, load generator on the same 2 cores.\n")
@@ -45,7 +52,7 @@ def main():
         memory = r.get("server_memory") or {}
         rss = f'{memory["rss_kib"] / 1024:.1f}' if memory else "?"
         paced = f'{r["rate"]:.0f}/s' if r["rate"] else "max"
-        print(f'| {r["label"]} | {rpc_name(r)} | {size(r)} | {paced} | {r["requests_per_second"]:.0f} | '
+        print(f'| {r["label"]} | {rpc_name(r)} | {size(r)} | {paced} | {rate(r)} | '
               f'{r["p50_ms"]:.2f} | {r["p90_ms"]:.2f} | {r["p99_ms"]:.2f} | {r["max_ms"]:.2f} | '
               f'{r["errors"]} | {per_cpu(r)} | {rss} |')
 
@@ -78,6 +85,21 @@ def main():
               f"(req/s ours/Echo: {each}) | {median(by_rate):.2f}x{cpu} | >= 0.60x |")
     ratio("ClassifyStream / Classify unary, 3 KB (ours)", find("ours", "stream", "3 KB"),
           find("ours", "classify", "3 KB"), ">= 2x")
+    ratio("ModelInfer, one document per call / Classify, 3 KB (ours)", find("ours", "model_infer", "3 KB"),
+          find("ours", "classify", "3 KB"), ">= 0.9x")
+    v2_rounds = list(zip([r for r in interleaved if r["label"] == "ours-interleaved"],
+                         [r for r in interleaved if r["label"] == "ours-interleaved-v2"]))
+    if v2_rounds:
+        by_rate = [v["requests_per_second"] / c["requests_per_second"] for c, v in v2_rounds]
+        each = ", ".join(f'{v["requests_per_second"]:.0f}/{c["requests_per_second"]:.0f}' for c, v in v2_rounds)
+        print(f"| ModelInfer, one document per call / Classify, 3 KB, interleaved, median of {len(v2_rounds)} "
+              f"rounds (req/s ModelInfer/Classify: {each}) | {median(by_rate):.2f}x | >= 0.9x |")
+    batched = find("ours", "model_infer", "3 KB", batch=32)
+    for name, other in (("Classify", find("ours", "classify", "3 KB")),
+                        ("ClassifyStream", find("ours", "stream", "3 KB"))):
+        if batched and other and other["requests_per_second"]:
+            print(f"| ModelInfer, 32 documents per call (documents/s) / {name} (req/s), 3 KB (ours) | "
+                  f'{batched["documents_per_second"] / other["requests_per_second"]:.2f}x | |')
     claimed = find("ours", "classify", "3 KB", claim=True)
     ratio("Classify 3 KB with a claim (topic + stance toward it) / without (ours)", claimed,
           find("ours", "classify", "3 KB"), "")

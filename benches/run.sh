@@ -9,13 +9,13 @@
 #
 # Environment: DOCCLASS_BENCH_VENV (default target/bench/venv) for the Python peer's venv,
 # CONCURRENCY (default 16), DURATION / WARMUP (humantime, default 10s / 2s), ROUNDS (default
-# 5) of the interleaved ours/Echo comparison (each round also paces ours and Echo at half the
-# maximum each reached in that round), CLAIM: the claim sent as the target in ours' rows with
-# a claim (topic and stance toward it: the FNC-1 model's work too); NAMED and NAMED_DATA: the
-# named target and the text of ours' named-target row (label ours-named: mention finding, the
-# sentence-level model on every sentence that mentions it, aggregation), by default "Donald
-# Trump" in NewsMTSC's test_rw sentences joined into 3 KB payloads, about a fifth of whose
-# sentences mention him.
+# 5) of the interleaved ours/Echo comparison (each round also runs ours' ModelInfer after its
+# Classify, and paces ours and Echo at half the maximum each reached in that round), CLAIM: the
+# claim sent as the target in ours' rows with a claim (topic and stance toward it: the FNC-1
+# model's work too); NAMED and NAMED_DATA: the named target and the text of ours' named-target
+# row (label ours-named: mention finding, the sentence-level model on every sentence that
+# mentions it, aggregation), by default "Donald Trump" in NewsMTSC's test_rw sentences joined
+# into 3 KB payloads, about a fifth of whose sentences mention him.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -132,6 +132,9 @@ suite() {
         CONC=4 load "$label" "$port" "$pidfile" stream 3k --window 32 --target "$CLAIM"
         # Topic and stance toward a named target, read sentence by sentence.
         DATA=$NAMED_DATA load "$label-named" "$port" "$pidfile" classify 3k --target "$NAMED"
+        # The Open Inference Protocol (KServe v2): one document per call, and 32.
+        load "$label" "$port" "$pidfile" model-infer 3k
+        load "$label" "$port" "$pidfile" model-infer 3k --batch 32
     fi
 }
 
@@ -163,8 +166,11 @@ start echo-interleaved $PORT_ECHO "$OUT/echo.pids" -- "$BENCH" echo-server --add
 # minutes earlier, on a machine that has since got busier or quieter, is not this round's.
 # Echo is paced the same way, at half its own maximum: what the no-op gets at that rate is what
 # the machine allows any server in that round.
+# ModelInfer with one document per call runs right after ours' Classify in each round, for
+# the ratio of the two protocols on the same server.
 for _ in $(seq "$ROUNDS"); do
     load ours-interleaved $PORT_OURS "$OUT/ours.pids" classify 3k
+    load ours-interleaved-v2 $PORT_OURS "$OUT/ours.pids" model-infer 3k
     load echo-interleaved $PORT_ECHO "$OUT/echo.pids" echo 3k
     load ours-interleaved-paced $PORT_OURS "$OUT/ours.pids" classify 3k \
         --rate "$(half_rate ours-interleaved)"

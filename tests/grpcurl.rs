@@ -91,3 +91,80 @@ async fn grpcurl_lists_describes_and_calls_the_service() {
         assert_eq!(&text[start..end], sentence["text"].as_str().expect("text"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grpcurl_finds_and_calls_the_open_inference_protocol_through_reflection() {
+    let server = TestServer::start().await;
+    let list = grpcurl(&server, &[], &["list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.trim() == "inference.GRPCInferenceService"),
+        "{list}"
+    );
+    let describe = grpcurl(
+        &server,
+        &[],
+        &["describe", "inference.GRPCInferenceService"],
+    );
+    for rpc in [
+        "rpc ModelInfer (",
+        "rpc ModelMetadata (",
+        "rpc ModelReady (",
+    ] {
+        assert!(describe.contains(rpc), "{describe}");
+    }
+    let ready = grpcurl(
+        &server,
+        &["-d", r#"{"name": "bbc"}"#],
+        &["inference.GRPCInferenceService/ModelReady"],
+    );
+    assert!(ready.contains("\"ready\": true"), "{ready}");
+
+    // BYTES elements are base64 in protobuf's JSON form.
+    let (_, text) = &example_articles()[0];
+    let encoded = base64(text.as_bytes());
+    let body = serde_json::json!({
+        "model_name": "bbc",
+        "inputs": [{"name": "text", "datatype": "BYTES", "shape": [1],
+                    "contents": {"bytes_contents": [encoded]}}],
+        "outputs": [{"name": "label"}, {"name": "confidence"}],
+    });
+    let answer = grpcurl(
+        &server,
+        &["-d", &body.to_string()],
+        &["inference.GRPCInferenceService/ModelInfer"],
+    );
+    let response: serde_json::Value = serde_json::from_str(&answer).expect("JSON answer");
+    // grpcurl prints field names in lowerCamelCase.
+    assert_eq!(response["modelName"], "bbc", "{response}");
+    assert_eq!(response["outputs"][0]["name"], "label", "{response}");
+    assert_eq!(response["outputs"][0]["shape"][0], "1", "{response}");
+    let label = response["outputs"][0]["contents"]["bytesContents"][0]
+        .as_str()
+        .expect("a label");
+    assert!(!label.is_empty(), "{response}");
+    let confidence = response["outputs"][1]["contents"]["fp32Contents"][0]
+        .as_f64()
+        .expect("a confidence");
+    assert!((0.0..=1.0).contains(&confidence), "{response}");
+}
+
+/// Standard base64 (RFC 4648, with padding), as protobuf's JSON mapping writes bytes.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -26,6 +26,8 @@ fn config(addr: SocketAddr, rpc: Rpc, target: Option<&str>) -> LoadConfig {
         rate: None,
         stream_window: 4,
         target: target.map(str::to_string),
+        batch: 1,
+        model: None,
         max_message_bytes: ServerConfig::default().max_message_bytes,
         server_pids: Vec::new(),
     }
@@ -42,6 +44,28 @@ async fn a_claim_reaches_the_stance_model_in_unary_and_stream_calls() {
         assert_eq!(report.errors, 0, "{rpc:?}: {:?}", report.first_error);
         assert_eq!(report.requests, 24, "{rpc:?}");
         assert_eq!(report.target.as_deref(), claim);
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_infer_answers_every_document_of_each_batch() {
+    let server = TestServer::start().await;
+    for batch in [1, 4] {
+        let report = loadgen::run(&LoadConfig {
+            batch,
+            ..config(server.addr, Rpc::ModelInfer, None)
+        })
+        .await
+        .expect("run");
+        assert_eq!(report.errors, 0, "batch {batch}: {:?}", report.first_error);
+        assert_eq!(report.requests, 24, "batch {batch}");
+        assert_eq!(report.batch, batch);
+        assert!(
+            report.model.is_some(),
+            "the default topic model was looked up"
+        );
+        assert!(report.documents_per_second > 0.0);
     }
     server.stop().await;
 }

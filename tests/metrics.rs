@@ -1,6 +1,6 @@
 //! The Prometheus endpoint: starts the real server with the shipped models and the metrics
 //! endpoint on ephemeral ports, makes gRPC calls with the generated client, scrapes
-//! `/metrics` over HTTP and checks that the counters moved.
+//! `/metrics` over HTTP and checks that the counters moved, labelled by protocol.
 
 mod common;
 
@@ -65,6 +65,13 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
         })
         .await
         .expect("summarize");
+    let mut v2 = common::v2::v2_client(&server).await;
+    v2.model_infer(common::v2::infer(
+        &topic.model,
+        vec![common::v2::input("text", &[text.as_str()])],
+    ))
+    .await
+    .expect("model infer");
     let empty = client
         .classify(pb::ClassifyRequest::default())
         .await
@@ -77,7 +84,7 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
 
     let (status, body) = http_get(metrics_addr, "/metrics").await;
     assert!(status.contains("200"), "{status}");
-    let classify = r#"service="docclass.v1.DocumentService",method="Classify""#;
+    let classify = r#"protocol="docclass",service="docclass.v1.DocumentService",method="Classify""#;
     for (series, at_least) in [
         (format!("docclass_requests_total{{{classify},code=\"OK\"}}"), 1.0),
         (
@@ -85,11 +92,16 @@ async fn scraping_shows_requests_latency_models_and_predictions() {
             1.0,
         ),
         (
-            r#"docclass_requests_total{service="docclass.v1.DocumentService",method="Summarize",code="OK"}"#
+            r#"docclass_requests_total{protocol="docclass",service="docclass.v1.DocumentService",method="Summarize",code="OK"}"#
                 .to_string(),
             1.0,
         ),
         (format!("docclass_request_duration_seconds_count{{{classify}}}"), 2.0),
+        (
+            r#"docclass_requests_total{protocol="open_inference_v2",service="inference.GRPCInferenceService",method="ModelInfer",code="OK"}"#
+                .to_string(),
+            1.0,
+        ),
         (
             format!(
                 "docclass_predictions_total{{model=\"{}\",task=\"topic\",label=\"{}\"}}",

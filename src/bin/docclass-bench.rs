@@ -65,6 +65,8 @@ enum RpcArg {
     Stream,
     Summarize,
     Echo,
+    /// The Open Inference Protocol's ModelInfer (see --batch, --model).
+    ModelInfer,
 }
 
 #[derive(Args)]
@@ -109,6 +111,12 @@ struct RunArgs {
     /// measured too (an answer without a stance then counts as an error).
     #[arg(long)]
     target: Option<String>,
+    /// Documents per ModelInfer call (--rpc model-infer).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    /// Model ModelInfer calls (default: the server's default topic model).
+    #[arg(long)]
+    model: Option<String>,
     /// Server process id(s) whose memory to report (repeat for multi-process servers).
     #[arg(long = "server-pid")]
     server_pids: Vec<u32>,
@@ -217,6 +225,7 @@ fn run(args: RunArgs) -> Result<()> {
             RpcArg::Stream => Rpc::Stream,
             RpcArg::Summarize => Rpc::Summarize,
             RpcArg::Echo => Rpc::Echo,
+            RpcArg::ModelInfer => Rpc::ModelInfer,
         },
         payloads: Arc::new(payloads),
         concurrency: args.concurrency,
@@ -227,6 +236,8 @@ fn run(args: RunArgs) -> Result<()> {
         rate: args.rate,
         stream_window: args.window,
         target: args.target.clone(),
+        batch: args.batch,
+        model: args.model.clone(),
         max_message_bytes: ServerConfig::default().max_message_bytes,
         server_pids: args.server_pids.clone(),
     };

@@ -38,6 +38,9 @@ pub enum Rpc {
     Summarize,
     /// `bench.v1.Echo/Echo`, the no-op limit.
     Echo,
+    /// `inference.GRPCInferenceService/ModelInfer` (the Open Inference Protocol), `batch`
+    /// documents per call as raw BYTES tensors, as tritonclient sends them.
+    ModelInfer,
 }
 
 /// What to run.
@@ -69,6 +72,11 @@ pub struct LoadConfig {
     /// only). With a target, an answer without a stance counts as an error, unless it says
     /// that the text never mentions the (named) target.
     pub target: Option<String>,
+    /// Documents per `ModelInfer` call (`Rpc::ModelInfer` only).
+    pub batch: usize,
+    /// The v2 model `ModelInfer` calls (`None`: the server's default topic model, from
+    /// `GetModelInfo`).
+    pub model: Option<String>,
     /// Largest message accepted from the server.
     pub max_message_bytes: usize,
     /// Server process ids whose CPU time to measure over the measured window (may be empty).
@@ -111,6 +119,10 @@ pub struct Report {
     pub rpc: Rpc,
     /// Mean text size of the payloads, in bytes.
     pub payload_bytes: usize,
+    /// Documents per call (1 but for `ModelInfer`).
+    pub batch: usize,
+    /// The model `ModelInfer` called.
+    pub model: Option<String>,
     /// Requests in flight at once.
     pub concurrency: usize,
     /// HTTP/2 connections.
@@ -127,6 +139,8 @@ pub struct Report {
     pub errors: u64,
     /// Answered requests per second.
     pub requests_per_second: f64,
+    /// Documents answered per second (`requests_per_second` × `batch`).
+    pub documents_per_second: f64,
     /// Latency percentiles and maximum, in milliseconds.
     pub p50_ms: f64,
     /// 90th percentile.
@@ -151,9 +165,14 @@ impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:?} {} B{} x{} ({} conn{}): {} ok, {} errors in {:.1} s = {:.0} req/s; \
+            "{:?}{} {} B{} x{} ({} conn{}): {} ok, {} errors in {:.1} s = {:.0} req/s{}; \
              latency ms p50 {:.3} p90 {:.3} p99 {:.3} max {:.3}",
             self.rpc,
+            match &self.model {
+                Some(model) if self.batch > 1 => format!(" {model}, batch {}", self.batch),
+                Some(model) => format!(" {model}"),
+                None => String::new(),
+            },
             self.payload_bytes,
             if self.target.is_some() {
                 " with a target"
@@ -169,6 +188,11 @@ impl std::fmt::Display for Report {
             self.errors,
             self.seconds,
             self.requests_per_second,
+            if self.batch > 1 {
+                format!(" = {:.0} documents/s", self.documents_per_second)
+            } else {
+                String::new()
+            },
             self.p50_ms,
             self.p90_ms,
             self.p99_ms,
@@ -224,6 +248,12 @@ fn check(config: &LoadConfig) -> Result<(), LoadError> {
     if config.concurrency == 0 || config.connections == 0 || config.stream_window == 0 {
         return invalid("concurrency, connections and stream window must be at least 1");
     }
+    if config.batch == 0 {
+        return invalid("batch must be at least 1");
+    }
+    if config.rpc != Rpc::ModelInfer && (config.batch > 1 || config.model.is_some()) {
+        return invalid("a batch and a model apply to model-infer only");
+    }
     if config.payloads.is_empty() {
         return invalid("no payloads");
     }
@@ -262,6 +292,11 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
     for _ in 0..config.connections {
         channels.push(connect(config.addr).await?);
     }
+    let mut config = config.clone();
+    if config.rpc == Rpc::ModelInfer && config.model.is_none() {
+        config.model = Some(default_topic_model(&channels[0]).await?);
+    }
+    let config = &config;
     let start = Instant::now();
     let measure_from = start + config.warmup;
     let budget = Arc::new(Budget {
@@ -314,6 +349,8 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         config.payloads.iter().map(|p| p.text.len()).sum::<usize>() / config.payloads.len();
     Ok(Report {
         rpc: config.rpc,
+        batch: config.batch,
+        model: config.model.clone(),
         payload_bytes,
         concurrency: config.concurrency,
         connections: config.connections,
@@ -323,6 +360,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         requests: total.ok,
         errors: total.errors,
         requests_per_second: total.ok as f64 / seconds,
+        documents_per_second: (total.ok * config.batch as u64) as f64 / seconds,
         p50_ms: total.quantile_ms(0.50),
         p90_ms: total.quantile_ms(0.90),
         p99_ms: total.quantile_ms(0.99),
@@ -334,6 +372,17 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         machine_steal_percent,
         first_error: total.first_error,
     })
+}
+
+/// The server's default topic model, from `GetModelInfo`.
+async fn default_topic_model(channel: &Channel) -> Result<String, LoadError> {
+    let mut client =
+        crate::pb::document_service_client::DocumentServiceClient::new(channel.clone());
+    let info = client
+        .get_model_info(crate::pb::GetModelInfoRequest {})
+        .await
+        .map_err(|status| LoadError::Invalid(format!("GetModelInfo failed: {status}")))?;
+    Ok(info.into_inner().default_topic_model)
 }
 
 /// Polls `grpc.health.v1.Health/Check` (overall server status) at `addr` until it answers

@@ -1,5 +1,6 @@
 //! One load worker: a closed loop of calls (or paced calls, with a rate), or one long
-//! `ClassifyStream` kept `window` requests deep.
+//! `ClassifyStream` kept `window` requests deep. A `ModelInfer` call carries `batch`
+//! consecutive payloads.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +12,9 @@ use tonic::transport::Channel;
 use super::{Budget, LoadConfig, Recorder, Rpc};
 use crate::pb::bench::{echo_client::EchoClient, EchoRequest};
 use crate::pb::document_service_client::DocumentServiceClient;
+use crate::pb::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
+use crate::pb::inference::model_infer_request::InferInputTensor;
+use crate::pb::inference::{ModelInferRequest, ModelInferResponse};
 use crate::pb::{ClassifyRequest, ClassifyResponse, SummarizeRequest};
 
 pub(super) struct Worker {
@@ -41,6 +45,47 @@ impl Worker {
         }
     }
 
+    /// A `ModelInfer` request of `batch` documents from payload `n` on, their texts and
+    /// titles as raw BYTES tensors (each element after its 4-byte little-endian length).
+    fn model_infer_request(&self, n: usize) -> ModelInferRequest {
+        let batch = self.config.batch;
+        let payloads =
+            (n..n + batch).map(|i| &self.config.payloads[i % self.config.payloads.len()]);
+        let mut texts = Vec::new();
+        let mut titles = Vec::new();
+        for payload in payloads {
+            for (raw, value) in [(&mut texts, &payload.text), (&mut titles, &payload.title)] {
+                raw.extend_from_slice(&(value.len() as u32).to_le_bytes());
+                raw.extend_from_slice(value.as_bytes());
+            }
+        }
+        let tensor = |name: &str| InferInputTensor {
+            name: name.to_string(),
+            datatype: "BYTES".to_string(),
+            shape: vec![batch as i64],
+            ..Default::default()
+        };
+        ModelInferRequest {
+            model_name: self.config.model.clone().unwrap_or_default(),
+            id: n.to_string(),
+            inputs: vec![tensor("text"), tensor("title")],
+            raw_input_contents: vec![texts, titles],
+            ..Default::default()
+        }
+    }
+
+    /// Whether a `ModelInfer` answer holds a label for every document of the batch.
+    fn check_inference(&self, answer: &ModelInferResponse) -> Result<(), String> {
+        let labels = answer.outputs.iter().position(|o| o.name == "label");
+        match labels.map(|i| (&answer.outputs[i], answer.raw_output_contents.get(i))) {
+            Some((tensor, Some(_))) if tensor.shape == [self.config.batch as i64] => Ok(()),
+            _ => Err(format!(
+                "answer {:?} has no raw label tensor of shape [{}]",
+                answer.id, self.config.batch
+            )),
+        }
+    }
+
     /// Whether an answer is what was asked for: with a target, it must carry a stance (a
     /// server that ignored the target would otherwise be measured doing less work), or say
     /// that the text never mentions the named target.
@@ -65,6 +110,9 @@ impl Worker {
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit);
         let mut echo = EchoClient::new(self.channel.clone())
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit);
+        let mut inference = GrpcInferenceServiceClient::new(self.channel.clone())
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit);
         let interval = self
@@ -108,6 +156,10 @@ impl Worker {
                     .await
                     .map(drop)
                     .map_err(|status| status.to_string()),
+                Rpc::ModelInfer => match inference.model_infer(self.model_infer_request(n)).await {
+                    Ok(answer) => self.check_inference(answer.get_ref()),
+                    Err(status) => Err(status.to_string()),
+                },
                 Rpc::Echo => echo
                     .echo(EchoRequest {
                         id: n.to_string(),
@@ -124,7 +176,7 @@ impl Worker {
                     Err(error) => recorder.failure(|| error),
                 }
             }
-            n += 1;
+            n += self.config.batch;
             if let Some(interval) = interval {
                 scheduled += interval;
             }

@@ -103,6 +103,7 @@ pub struct ModelSet {
     defaults: BTreeMap<Task, String>,
     summarizer: Arc<Summarizer>,
     aliases: Arc<AliasTable>,
+    summarizer_version: String,
 }
 
 impl ModelSet {
@@ -122,7 +123,7 @@ impl ModelSet {
         paths.retain(|p| p.extension().is_some_and(|e| e == MODEL_EXTENSION));
         paths.sort();
         let mut classifiers = ClassifiersByName::default();
-        let mut summarizer: Option<(Summarizer, PathBuf)> = None;
+        let mut summarizer: Option<(Summarizer, PathBuf, String)> = None;
         for path in paths {
             let loaded = Artifact::load(&path)?;
             let version = format!("{}-{}", super::FORMAT_VERSION, &loaded.digest[..12]);
@@ -131,10 +132,10 @@ impl ModelSet {
                     classifiers.insert(*classifier, path, version)?;
                 }
                 Artifact::Summarizer(idf) => {
-                    if let Some((_, other)) = summarizer {
+                    if let Some((_, other, _)) = summarizer {
                         return Err(RegistryError::DuplicateSummarizer { path, other });
                     }
-                    summarizer = Some((Summarizer::new(idf), path));
+                    summarizer = Some((Summarizer::new(idf), path, version));
                 }
             }
         }
@@ -146,9 +147,10 @@ impl ModelSet {
                 });
             }
         }
-        let (summarizer, _) = summarizer.ok_or_else(|| RegistryError::MissingSummarizer {
-            path: dir.to_path_buf(),
-        })?;
+        let (summarizer, _, summarizer_version) =
+            summarizer.ok_or_else(|| RegistryError::MissingSummarizer {
+                path: dir.to_path_buf(),
+            })?;
         let alias_path = dir.join(ALIAS_FILE);
         let aliases = if alias_path.exists() {
             AliasTable::load(&alias_path)?
@@ -160,6 +162,7 @@ impl ModelSet {
             defaults: classifiers.defaults,
             summarizer: Arc::new(summarizer),
             aliases: Arc::new(aliases),
+            summarizer_version,
         })
     }
 
@@ -186,6 +189,12 @@ impl ModelSet {
     /// The alias table of named targets (empty when the directory has no [`ALIAS_FILE`]).
     pub fn aliases(&self) -> &AliasTable {
         &self.aliases
+    }
+
+    /// The summarizer's version, made as a classifier's is (format version and payload
+    /// digest prefix).
+    pub fn summarizer_version(&self) -> &str {
+        &self.summarizer_version
     }
 }
 

@@ -20,6 +20,12 @@ const SINGLE_MESSAGE_METHODS: &[&str] = &[
     "/docclass.v1.DocumentService/Summarize",
     "/docclass.v1.DocumentService/GetModelInfo",
     "/docclass.v1.AdminService/ReloadModels",
+    "/inference.GRPCInferenceService/ServerLive",
+    "/inference.GRPCInferenceService/ServerReady",
+    "/inference.GRPCInferenceService/ModelReady",
+    "/inference.GRPCInferenceService/ServerMetadata",
+    "/inference.GRPCInferenceService/ModelMetadata",
+    "/inference.GRPCInferenceService/ModelInfer",
     "/grpc.health.v1.Health/Check",
     "/grpc.health.v1.Health/Watch",
 ];

@@ -11,33 +11,39 @@ use crate::summarize::Summary;
 pub fn prediction(metadata: &ModelMetadata, answer: Prediction, top_k: usize) -> pb::Prediction {
     let labels = &metadata.labels;
     let best = answer.best();
-    let mut scores: Vec<pb::LabelScore> = labels
-        .iter()
-        .zip(&answer.probabilities)
-        .map(|(label, score)| pb::LabelScore {
-            label: label.clone(),
-            score: *score,
-        })
-        .collect();
-    scores.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.label.cmp(&b.label))
-    });
+    let mut ranked = ranking(labels, &answer.probabilities);
     if top_k > 0 {
-        scores.truncate(top_k);
+        ranked.truncate(top_k);
     }
     pb::Prediction {
         model: metadata.name.clone(),
         label: labels[best].clone(),
         confidence: answer.probabilities[best],
-        scores,
+        scores: ranked
+            .into_iter()
+            .map(|class| pb::LabelScore {
+                label: labels[class].clone(),
+                score: answer.probabilities[class],
+            })
+            .collect(),
         explanation: answer
             .explanation
             .into_iter()
             .map(|(term, weight)| pb::TermWeight { term, weight })
             .collect(),
     }
+}
+
+/// The class numbers of `labels` ordered as every answer lists scores: most probable first,
+/// ties by label.
+pub fn ranking(labels: &[String], probabilities: &[f32]) -> Vec<usize> {
+    let mut classes: Vec<usize> = (0..labels.len().min(probabilities.len())).collect();
+    classes.sort_by(|&a, &b| {
+        probabilities[b]
+            .total_cmp(&probabilities[a])
+            .then_with(|| labels[a].cmp(&labels[b]))
+    });
+    classes
 }
 
 /// The wire form of a summary of `text`.

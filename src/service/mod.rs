@@ -1,6 +1,9 @@
-//! The gRPC face of docclass: the `DocumentService` implementation, the server that hosts it
-//! beside the standard health and reflection services, and the mapping of errors to status
-//! codes.
+//! The gRPC face of docclass: the `DocumentService` implementation, the Open Inference
+//! Protocol (KServe v2) beside it in [`kserve`], the server that hosts both beside the
+//! standard health and reflection services, and the mapping of errors to status codes.
+//!
+//! Both protocols call the same core: `DocumentService`'s checks, predictions and summaries,
+//! and `unary`'s deadline, admission and logging.
 //!
 //! Handlers validate the request, take a lock-free snapshot of the loaded models and call
 //! the library; model weights are shared read-only between all requests.
@@ -13,6 +16,7 @@ mod cardinality;
 mod connection;
 mod convert;
 mod deadline;
+pub mod kserve;
 mod server;
 mod status;
 mod status_rewrite;
@@ -28,7 +32,7 @@ use crate::mentions::MentionFinder;
 use crate::model::{registry::ServedClassifier, ModelSet, Prediction, ReloadableModelSet, Task};
 use crate::pb;
 use crate::stance::{self, route, TargetStance};
-use crate::summarize::SummarizeOptions;
+use crate::summarize::{SummarizeOptions, Summary};
 use crate::telemetry::{self, PredictionCounters, RequestContext};
 use crate::text::{self, Document};
 pub use accept::{Accept, ACCEPT_BACKOFF_MAX, ACCEPT_BACKOFF_MIN};
@@ -89,9 +93,7 @@ impl DocumentService {
         &self,
         request: &pb::ClassifyRequest,
     ) -> Result<pb::ClassifyResponse, ServiceError> {
-        self.check_text("text", &request.text, true)?;
-        self.check_text("title", &request.title, false)?;
-        self.check_text("target", &request.target, false)?;
+        let document = self.document(&request.title, &request.text, &request.target)?;
         check_length("id", &request.id, status::MAX_ID_BYTES)?;
         check_length(
             "topic_model",
@@ -116,15 +118,9 @@ impl DocumentService {
         };
         let models = self.models.snapshot();
         let topic_model = resolve(&models, Task::Topic, &request.topic_model)?;
-        let target = (!text::is_blank(&request.target)).then_some(request.target.as_str());
+        let target = document.target;
         let stance_name = route::stance_model_name(&models, &request.stance_model, target);
         let stance_model = resolve(&models, Task::Stance, stance_name)?;
-        let document = Document {
-            title: &request.title,
-            text: &request.text,
-            target,
-            mentions: &[],
-        };
         let explain = if request.explain { EXPLAIN_TERMS } else { 0 };
         let top_k = request.top_k as usize;
         let topic = self.answer(&topic_model, &document, explain, top_k);
@@ -162,23 +158,41 @@ impl DocumentService {
         &self,
         request: &pb::SummarizeRequest,
     ) -> Result<pb::SummarizeResponse, ServiceError> {
-        self.check_text("text", &request.text, true)?;
-        self.check_text("title", &request.title, false)?;
-        if !(0.0..=1.0).contains(&request.ratio) {
+        let models = self.models.snapshot();
+        let summary = self.summary(
+            &models,
+            &request.title,
+            &request.text,
+            request.max_sentences,
+            request.ratio,
+        )?;
+        Ok(convert::summary(&request.text, &summary))
+    }
+
+    /// The summary of `text` (headed by `title`) by the summarizer of `models`, after the
+    /// checks every protocol's summary request gets: `max_sentences` 0 and `ratio` 0 mean
+    /// "not set".
+    fn summary(
+        &self,
+        models: &ModelSet,
+        title: &str,
+        text: &str,
+        max_sentences: u32,
+        ratio: f32,
+    ) -> Result<Summary, ServiceError> {
+        self.check_text("text", text, true)?;
+        self.check_text("title", title, false)?;
+        if !(0.0..=1.0).contains(&ratio) {
             return Err(ServiceError::InvalidField {
                 field: "ratio",
-                message: format!("must be between 0 and 1, got {}", request.ratio),
+                message: format!("must be between 0 and 1, got {ratio}"),
             });
         }
         let options = SummarizeOptions {
-            max_sentences: (request.max_sentences > 0).then_some(request.max_sentences as usize),
-            ratio: (request.ratio > 0.0).then_some(request.ratio),
+            max_sentences: (max_sentences > 0).then_some(max_sentences as usize),
+            ratio: (ratio > 0.0).then_some(ratio),
         };
-        let models = self.models.snapshot();
-        let summary = models
-            .summarizer()
-            .summarize(&request.title, &request.text, &options)?;
-        Ok(convert::summary(&request.text, &summary))
+        Ok(models.summarizer().summarize(title, text, &options)?)
     }
 
     /// `model`'s answer for `document` in wire form, counted in the answer metrics.
@@ -189,9 +203,36 @@ impl DocumentService {
         explain: usize,
         top_k: usize,
     ) -> pb::Prediction {
+        let answer = self.predict(model, document, explain);
+        convert::prediction(model.classifier.metadata(), answer, top_k)
+    }
+
+    /// `model`'s answer for `document` (with `explain` top terms), counted in the answer
+    /// metrics: what every protocol's classification calls.
+    fn predict(&self, model: &ServedClassifier, document: &Document, explain: usize) -> Prediction {
         let answer = model.classifier.predict(document, explain);
         self.counters.record(model, answer.best());
-        convert::prediction(model.classifier.metadata(), answer, top_k)
+        answer
+    }
+
+    /// The document of one request after the checks every protocol applies to its fields
+    /// (`text` required, each within the length limit and free of control characters); a
+    /// blank `target` is no target.
+    fn document<'a>(
+        &self,
+        title: &'a str,
+        text: &'a str,
+        target: &'a str,
+    ) -> Result<Document<'a>, ServiceError> {
+        self.check_text("text", text, true)?;
+        self.check_text("title", title, false)?;
+        self.check_text("target", target, false)?;
+        Ok(Document {
+            title,
+            text,
+            target: (!text::is_blank(target)).then_some(target),
+            mentions: &[],
+        })
     }
 
     /// The sentence-level `model`'s stance toward the named `target` in `text` (absent when

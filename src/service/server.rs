@@ -1,4 +1,5 @@
-//! Hosting: the tonic server with `DocumentService`, `grpc.health.v1.Health`, server
+//! Hosting: the tonic server with `DocumentService` and, on the same port, the Open Inference
+//! Protocol's `inference.GRPCInferenceService` over the same core, `grpc.health.v1.Health`, server
 //! reflection (v1 and v1alpha, so both old and new grpcurl work) and, when enabled,
 //! `AdminService`; optional TLS and bearer-token authentication; model reload on SIGHUP;
 //! a shutdown that lets in-flight requests finish within a bounded grace period.
@@ -14,8 +15,10 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 use super::accept::{accept, Accept};
 use super::connection::Connections;
+use super::kserve::InferenceService;
 use super::{AdminService, Admission, BearerAuth, DocumentService, Limits};
 use crate::model::ReloadableModelSet;
+use crate::pb::inference::grpc_inference_service_server::GrpcInferenceServiceServer;
 use crate::pb::{
     self, admin_service_server::AdminServiceServer, document_service_server::DocumentServiceServer,
 };
@@ -194,13 +197,13 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let documents = DocumentServiceServer::new(DocumentService::new(
-        Arc::clone(&store),
-        config.limits,
-        config.admission()?,
-    ))
-    .max_decoding_message_size(config.max_message_bytes)
-    .max_encoding_message_size(config.max_message_bytes);
+    let core = DocumentService::new(Arc::clone(&store), config.limits, config.admission()?);
+    let inference = GrpcInferenceServiceServer::new(InferenceService::new(core.clone()))
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
+    let documents = DocumentServiceServer::new(core)
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
     let admin = config.enable_admin.then(|| {
         InterceptedService::new(
             AdminServiceServer::new(AdminService::new(Arc::clone(&store))),
@@ -222,10 +225,14 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(InterceptedService::new(reflection_v1, auth.clone()))
         .add_service(InterceptedService::new(reflection_v1alpha, auth.clone()))
-        .add_service(InterceptedService::new(documents, auth))
+        .add_service(InterceptedService::new(documents, auth.clone()))
+        .add_service(InterceptedService::new(inference, auth))
         .add_optional_service(admin);
     health_reporter
         .set_serving::<DocumentServiceServer<DocumentService>>()
+        .await;
+    health_reporter
+        .set_serving::<GrpcInferenceServiceServer<InferenceService>>()
         .await;
     let reload = tokio::spawn(reload_on_sighup(store));
     let connections = Connections::new(config.handshake_timeout);

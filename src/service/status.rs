@@ -3,6 +3,7 @@
 
 use tonic::{Code, Status};
 
+use super::kserve::InferError;
 use crate::summarize::SummarizeError;
 
 /// Everything a request can fail with.
@@ -96,27 +97,42 @@ pub enum ServiceError {
     /// The summarizer rejected the request.
     #[error(transparent)]
     Summarize(#[from] SummarizeError),
+    /// An Open Inference Protocol (v2) request is malformed or names no loaded model.
+    #[error(transparent)]
+    Infer(#[from] InferError),
 }
 
 impl From<ServiceError> for Status {
     fn from(error: ServiceError) -> Self {
-        let code = match &error {
-            ServiceError::EmptyField { .. } | ServiceError::InvalidField { .. } => {
-                Code::InvalidArgument
-            }
-            ServiceError::TooLong { .. }
-            | ServiceError::OverLimit { .. }
-            | ServiceError::OverCount { .. } => Code::InvalidArgument,
-            ServiceError::UnknownModel { .. } => Code::NotFound,
-            ServiceError::WrongTask { .. } => Code::InvalidArgument,
-            ServiceError::Summarize(_) => Code::InvalidArgument,
-            ServiceError::Overloaded { .. } => Code::ResourceExhausted,
-            ServiceError::DeadlineExceeded { .. } => Code::DeadlineExceeded,
-            ServiceError::Unauthenticated(_) => Code::Unauthenticated,
-            ServiceError::ReloadFailed(_) => Code::FailedPrecondition,
-            ServiceError::Internal(_) => Code::Internal,
-        };
-        Status::new(code, error.to_string())
+        Status::new(code(&error), error.to_string())
+    }
+}
+
+/// The status code of `error`.
+fn code(error: &ServiceError) -> Code {
+    match error {
+        ServiceError::EmptyField { .. } | ServiceError::InvalidField { .. } => {
+            Code::InvalidArgument
+        }
+        ServiceError::TooLong { .. }
+        | ServiceError::OverLimit { .. }
+        | ServiceError::OverCount { .. } => Code::InvalidArgument,
+        ServiceError::UnknownModel { .. } => Code::NotFound,
+        ServiceError::WrongTask { .. } => Code::InvalidArgument,
+        ServiceError::Summarize(_) => Code::InvalidArgument,
+        ServiceError::Overloaded { .. } => Code::ResourceExhausted,
+        ServiceError::DeadlineExceeded { .. } => Code::DeadlineExceeded,
+        ServiceError::Unauthenticated(_) => Code::Unauthenticated,
+        ServiceError::ReloadFailed(_) => Code::FailedPrecondition,
+        ServiceError::Internal(_) => Code::Internal,
+        ServiceError::Infer(infer) => match infer {
+            InferError::UnknownModel { .. } | InferError::UnknownVersion { .. } => Code::NotFound,
+            InferError::Element { source, .. } => code(source),
+            InferError::Input { .. }
+            | InferError::MissingInput { .. }
+            | InferError::Output { .. }
+            | InferError::Parameter { .. } => Code::InvalidArgument,
+        },
     }
 }
 

@@ -12,7 +12,8 @@
 //! about a tenth of a request's CPU time, and the metrics already count them.
 //!
 //! For the same reason the span of a unary request whose handler logs nothing itself (every
-//! RPC of `DocumentService` and the health check) is opened only when its line is written:
+//! RPC of `DocumentService`, of the Open Inference Protocol's `GRPCInferenceService` and the
+//! health check) is opened only when its line is written:
 //! at the default level, a successful request then opens no span at all (opening, entering
 //! and closing one is a visible share of a small Classify's instructions). Streaming RPCs,
 //! the other services' RPCs (whose handlers log, e.g. model reloads), `--log-text` and any
@@ -20,7 +21,9 @@
 //! during the request is inside it.
 //!
 //! RPC names come from the served protos' descriptors, so a client sending arbitrary paths
-//! cannot grow the label set: unknown paths are counted as `unknown`.
+//! cannot grow the label set: unknown paths are counted as `unknown`. Every series also
+//! carries the RPC's `protocol` (`docclass`, `open_inference_v2`, or `grpc` for health and
+//! reflection).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -62,12 +65,31 @@ struct Shared {
 
 /// Services whose unary handlers write no log line of their own: the span of such a request
 /// can wait until its `request finished` line (see the module documentation).
-const QUIET_SERVICES: [&str; 2] = ["docclass.v1.DocumentService", "grpc.health.v1.Health"];
+const QUIET_SERVICES: [&str; 3] = [
+    "docclass.v1.DocumentService",
+    "inference.GRPCInferenceService",
+    "grpc.health.v1.Health",
+];
+
+/// The `protocol` label of a service's requests: docclass's own API, the Open Inference
+/// Protocol (KServe v2), or the standard gRPC services (health, reflection).
+fn protocol(service: &str) -> &'static str {
+    if service.starts_with("docclass.") {
+        "docclass"
+    } else if service.starts_with("inference.") {
+        "open_inference_v2"
+    } else if service.starts_with("grpc.") {
+        "grpc"
+    } else {
+        "unknown"
+    }
+}
 
 /// How one RPC is labelled in metrics and logs, and its metric handles; built once per
 /// server and shared by its requests.
 #[derive(Debug)]
 struct Rpc {
+    protocol: &'static str,
     service: Arc<str>,
     method: Arc<str>,
     /// `service/method`, as logged.
@@ -92,6 +114,7 @@ struct RpcMetrics {
 impl Rpc {
     fn new(service: &str, method: &str, streaming: bool) -> Self {
         Self {
+            protocol: protocol(service),
             service: service.into(),
             method: method.into(),
             name: format!("{service}/{method}").into(),
@@ -128,6 +151,7 @@ impl Rpc {
 
     fn labels(&self) -> Vec<metrics::Label> {
         vec![
+            metrics::Label::new("protocol", self.protocol),
             metrics::Label::new(
                 "service",
                 metrics::SharedString::from(Arc::clone(&self.service)),

@@ -20,11 +20,13 @@ pub use layer::{RequestContext, TelemetryLayer};
 pub use logging::{init_logging, LogFormat, LogGuard};
 pub use predictions::PredictionCounters;
 
-/// Counter: finished requests by `service`, `method` and gRPC `code`.
+/// Counter: finished requests by `protocol` (`docclass`, `open_inference_v2`, `grpc`),
+/// `service`, `method` and gRPC `code`.
 pub const REQUESTS_TOTAL: &str = "docclass_requests_total";
-/// Histogram: request latency in seconds by `service` and `method` (a stream's whole life).
+/// Histogram: request latency in seconds by `protocol`, `service` and `method` (a stream's
+/// whole life).
 pub const REQUEST_DURATION: &str = "docclass_request_duration_seconds";
-/// Gauge: requests started and not yet finished, by `service` and `method`.
+/// Gauge: requests started and not yet finished, by `protocol`, `service` and `method`.
 pub const REQUESTS_IN_FLIGHT: &str = "docclass_requests_in_flight";
 /// Counter: classifier answers by `model`, `task` and predicted `label`.
 pub const PREDICTIONS_TOTAL: &str = "docclass_predictions_total";

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod raw_h2;
+pub mod v2;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
