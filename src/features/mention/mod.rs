@@ -52,7 +52,7 @@ const CONTEXT_NGRAMS: NgramRange = NgramRange { min: 1, max: 2 };
 /// Calls `emit` with every feature string of `doc`'s text toward its target (each is its
 /// template's prefix and a value, e.g. `l4:<t> said`); `sentence_ngrams` are the lengths of
 /// the masked sentence's n-grams.
-pub(super) fn for_each_feature(
+pub fn for_each_feature(
     settings: &MentionSettings,
     sentence_ngrams: NgramRange,
     doc: &Document,
