@@ -114,6 +114,8 @@ fn offset(value: &serde_json::Value, field: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("field `{field}` is {value}, expected a character offset"))
 }
 
+// A list holding one mention is meant, not the range's numbers.
+#[allow(clippy::single_range_in_vec_init)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,6 +163,8 @@ fn quotation_at(text: &str, starts: impl Iterator<Item = usize>) -> Vec<bool> {
     out
 }
 
+// A list holding one mention is meant, not the range's numbers.
+#[allow(clippy::single_range_in_vec_init)]
 #[cfg(test)]
 mod tests {
     use super::*;
