@@ -14,8 +14,12 @@ use docclass::model::Task;
 fn newsmtsc_meets_its_bars_with_the_offsets_read_by_default() {
     let model = models_dir().join("newsmtsc.model");
     for (split, bar) in [("test_rw", 0.66), ("test_mt", 0.62)] {
-        let path = shared_dir().join("data/newsmtsc").join(format!("{split}.jsonl"));
-        let examples = corpus::load(&path, Task::Stance).expect("test split").examples;
+        let path = shared_dir()
+            .join("data/newsmtsc")
+            .join(format!("{split}.jsonl"));
+        let examples = corpus::load(&path, Task::Stance)
+            .expect("test split")
+            .examples;
         assert!(
             examples.iter().all(|e| !e.mentions.is_empty()),
             "{split}: every row has its mention"

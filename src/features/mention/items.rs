@@ -268,4 +268,26 @@ mod tests {
         let clauses: Vec<u32> = items.iter().map(|i| i.clause).collect();
         assert_eq!(clauses, [0, 0, 1, 1, 1, 2, 2, 2]);
     }
+
+    #[test]
+    fn any_ranges_on_any_text_give_items_without_panicking() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let text = "“Téhéran”, n’t «Zürich» — not 3.2bn \u{301}x İstanbul's \"ugly\" war.";
+        for _ in 0..5_000 {
+            let mut ranges: Vec<Range<usize>> = (0..rng.gen_range(0..4))
+                .map(|_| {
+                    let start = rng.gen_range(0..text.len() + 3);
+                    start..start + rng.gen_range(0..12)
+                })
+                .collect();
+            if rng.gen_bool(0.5) {
+                ranges.sort_by_key(|r| r.start);
+            }
+            let items = analyse(text, &ranges);
+            let mentions = items.iter().filter(|i| i.is_mention).count();
+            assert!(mentions <= ranges.len(), "{ranges:?}");
+            assert!(items.iter().all(|i| !(i.is_mention && i.negated)));
+        }
+    }
 }
