@@ -48,7 +48,7 @@ check() {
     if grep -Eq "$1" "$work/out.txt"; then echo "ok: $2"; else echo "FAILED: $2"; fail=1; fi
 }
 check '^id: 000_318465e096284c62\.txt$' "the id is echoed"
-check '^topic: [a-z]+ \(0\.[0-9]{3}, model bbc;' "a topic from the bbc model"
+check '^topic: [A-Za-z/]+ \([01]\.[0-9]{3}, model agnews;' "a topic from the default topic model (agnews)"
 check '^stance: [A-Za-z]+ \(0\.[0-9]{3}, model [a-z0-9]+;' "a stance toward the target"
 check '^summary \(3 sentences\):$' "a three-sentence summary"
 

@@ -96,7 +96,10 @@ fn a_missing_directory_or_task_is_a_clear_error() {
     assert!(error.to_string().contains("/nonexistent/models"), "{error}");
     let dir = tempfile::tempdir().expect("tempdir");
     copy_models(dir.path());
-    std::fs::remove_file(dir.path().join("bbc.model")).expect("remove");
+    // Both shipped topic models gone.
+    for topic_model in ["bbc.model", "agnews.model"] {
+        std::fs::remove_file(dir.path().join(topic_model)).expect("remove");
+    }
     let error = ModelSet::load_dir(dir.path())
         .expect_err("no topic model")
         .to_string();

@@ -91,7 +91,9 @@ async fn target_top_k_and_explain_shape_the_answer() {
         .into_inner();
     let topic = top_two.topic.expect("topic");
     assert_eq!(topic.scores.len(), 2);
-    assert_eq!(topic.label, "business");
+    // The default topic model is agnews (World, Sports, Business, Sci/Tech).
+    assert_eq!(topic.model, "agnews");
+    assert_eq!(topic.label, "Business");
     assert!(!topic.explanation.is_empty());
     assert!(topic.explanation.len() <= 10);
     assert!(topic
@@ -117,7 +119,25 @@ async fn target_top_k_and_explain_shape_the_answer() {
         .await
         .expect("top_k above the label count returns every label")
         .into_inner();
-    assert_distribution(&all.topic.expect("topic"), 5);
+    assert_distribution(&all.topic.expect("topic"), 4);
+
+    // bbc stays selectable by name.
+    let bbc = client
+        .classify(pb::ClassifyRequest {
+            topic_model: "bbc".into(),
+            top_k: 1000,
+            ..request(text, "")
+        })
+        .await
+        .expect("bbc by name")
+        .into_inner()
+        .topic
+        .expect("topic");
+    assert_eq!(
+        (bbc.model.as_str(), bbc.label.as_str()),
+        ("bbc", "business")
+    );
+    assert_distribution(&bbc, 5);
 }
 
 #[tokio::test]

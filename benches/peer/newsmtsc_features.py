@@ -156,7 +156,8 @@ def surface(it, cfg):
     return it.tok
 
 
-# analyse() results per (row object, with other targets): rows are analysed once per process.
+# (row, analyse() result) per (id of the row, with other targets): rows are analysed once per
+# process.
 _ANALYSED = {}
 
 
@@ -166,9 +167,10 @@ def features(row, cfg, other_spans=(), lexicon=None):
         toks = [t for t, _, _ in tokens_of(row["text"], 0, len(row["text"]))]
         return ngrams(toks, 1, cfg.get("sent_n", 2), "s:")
     key = (id(row), bool(cfg.get("others")))
-    if key not in _ANALYSED:
-        _ANALYSED[key] = analyse(row, other_spans if cfg.get("others") else ())
-    items = _ANALYSED[key]
+    # The row is kept with its analysis: once a row is freed, another may get its id.
+    if key not in _ANALYSED or _ANALYSED[key][0] is not row:
+        _ANALYSED[key] = (row, analyse(row, other_spans if cfg.get("others") else ()))
+    items = _ANALYSED[key][1]
     toks = [surface(it, cfg) for it in items]
     tpos = [i for i, it in enumerate(items) if it.kind == TARGET]
     feats = ngrams(toks, 1, cfg.get("sent_n", 2), "s:")

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::features::{NgramRange, TargetFeatures};
+use crate::features::{MentionSettings, NgramRange, TargetFeatures};
 use crate::service::DEFAULT_INLINE_MAX_BYTES;
 use crate::train;
 
@@ -97,6 +97,11 @@ pub(super) enum TargetArg {
     PerTarget,
     /// The target is an open claim: claim words and claim–text relation features.
     Claim,
+    /// The target is named in the text, where the data's `target_start`/`target_end`
+    /// (character offsets) and `further_mentions` say: the masked mention, word windows
+    /// around it, opinion words by side and distance, quotation, clause and negation scope
+    /// (for sentence-level stance toward a target, e.g. NewsMTSC).
+    Mention,
 }
 
 impl TargetArg {
@@ -107,6 +112,7 @@ impl TargetArg {
             TargetArg::Ignore => Some(TargetFeatures::Ignore),
             TargetArg::PerTarget => Some(TargetFeatures::PerTarget),
             TargetArg::Claim => Some(TargetFeatures::Claim),
+            TargetArg::Mention => Some(TargetFeatures::Mention(MentionSettings::default())),
         }
     }
 }

@@ -4,11 +4,14 @@
 //!
 //! Fields: `text` (required), `title`, `target` (optional), and the label field named after
 //! the task (`topic` or `stance`; `label` is accepted too); [`FieldNames`] renames them so
-//! that a new corpus needs no conversion. Labels may be strings or numbers. Every problem is
-//! reported with the file name and line number.
+//! that a new corpus needs no conversion. Labels may be strings or numbers. Where a record
+//! says where its text mentions the target (`target_start` / `target_end` in characters, and
+//! `further_mentions`, as NewsMTSC does), the mentions are read too, always (`offsets.rs`).
+//! Every problem is reported with the file name and line number.
 
 mod csv;
 mod jsonl;
+mod offsets;
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -31,6 +34,9 @@ pub struct Example {
     pub text: String,
     /// Stance target, when the data has one.
     pub target: Option<String>,
+    /// Where `text` mentions the target: byte ranges, sorted and not overlapping (empty when
+    /// the data gives no offsets).
+    pub mentions: Vec<std::ops::Range<usize>>,
     /// The label.
     pub label: String,
     /// Line (JSONL) or record line (CSV) the example came from, for messages.
@@ -44,7 +50,7 @@ impl Example {
             title: &self.title,
             text: &self.text,
             target: self.target.as_deref(),
-            mentions: &[],
+            mentions: &self.mentions,
         }
     }
 }
@@ -247,11 +253,21 @@ fn to_example(
         }
         None => String::new(),
     };
+    let offset_fields = offsets::OffsetFields::for_target(&fields.target);
+    let mentions =
+        offsets::take_mentions(&mut record, &offset_fields, &text).map_err(|message| {
+            CorpusError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                message,
+            }
+        })?;
     Ok(Example {
         id,
         title,
         text,
         target,
+        mentions,
         label,
         line,
     })

@@ -1,11 +1,14 @@
 //! Text → sparse feature vectors: word and character n-grams, hashed to 64-bit keys,
 //! kept when frequent enough in the training corpus (the vocabulary), weighted by TF-IDF
 //! and L2-normalised. Stance models add target-aware copies of every feature so one model
-//! learns both target-specific and target-independent weights.
+//! learns both target-specific and target-independent weights; claim models read how the
+//! text relates to the claim (`relation`), and mention models where the target is mentioned
+//! and what surrounds each mention (`mention`).
 //!
 //! Only the 64-bit key of each n-gram is stored (not its text), which keeps model files
 //! small; the text is recovered from the request itself when an explanation is asked for.
 
+pub mod mention;
 #[cfg(test)]
 mod reference_tests;
 mod relation;
@@ -19,6 +22,7 @@ use thiserror::Error;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::text::{self, Document};
+pub use mention::MentionSettings;
 use sort::radix_sort;
 pub use vocabulary::Vocabulary;
 
@@ -45,6 +49,11 @@ pub enum TargetFeatures {
     /// The target is an open claim (e.g. a headline): the claim's words and the relation
     /// between claim and text (overlap, similarity, refuting and hedging cues) are features.
     Claim,
+    /// The target is named in the text at [`Document::mentions`]: the text's features are
+    /// read relative to those mentions (masked mention, context windows, opinion words by
+    /// side and distance, quotation, clause and negation scope; see [`mention`]), and the
+    /// target's words are features. The title, if any, gets the plain word n-grams.
+    Mention(MentionSettings),
 }
 
 /// Everything that decides which features a document produces.
@@ -109,6 +118,10 @@ pub enum FeatureError {
         /// Longest n-gram asked for.
         max: usize,
     },
+    /// Character n-grams were asked for together with mention features, which do not use
+    /// them.
+    #[error("character n-grams are not used with mention target features; leave them out")]
+    CharNgramsWithMentions,
     /// No feature survived the document-frequency cut.
     #[error("no feature occurs in at least {min_df} training documents")]
     EmptyVocabulary {
@@ -139,6 +152,8 @@ struct Term<'t> {
 const CLAIM_WORD_SEED: u64 = 0x200;
 /// Hash seed of relation feature names.
 const RELATION_SEED: u64 = 0x300;
+/// Hash seed of mention feature strings.
+const MENTION_SEED: u64 = 0x400;
 
 /// Reusable buffers for feature extraction, so a request allocates little.
 #[derive(Default)]
@@ -164,6 +179,10 @@ impl FeatureSettings {
                     return Err(FeatureError::InvalidRange { kind, min, max });
                 }
             }
+        }
+        if matches!(self.target_features, TargetFeatures::Mention(_)) && self.char_ngrams.is_some()
+        {
+            return Err(FeatureError::CharNgramsWithMentions);
         }
         Ok(())
     }
@@ -218,7 +237,13 @@ impl FeatureSettings {
                 });
             }
         };
-        for part in [doc.title, doc.text] {
+        let mention_settings = match self.target_features {
+            TargetFeatures::Mention(settings) => Some(settings),
+            _ => None,
+        };
+        // With mention features, the text is read by `mention` below, the title as usual.
+        let parts = if mention_settings.is_some() { 1 } else { 2 };
+        for part in [doc.title, doc.text].into_iter().take(parts) {
             let Scratch {
                 lowered,
                 term,
@@ -279,6 +304,16 @@ impl FeatureSettings {
                     }
                 }
             }
+        }
+        if let Some(settings) = mention_settings {
+            mention::for_each_feature(&settings, self.word_ngrams, doc, &mut |feature| {
+                sink(Term {
+                    key: xxh3_64_with_seed(feature.as_bytes(), MENTION_SEED),
+                    text: feature,
+                    targeted: false,
+                    value: None,
+                })
+            });
         }
     }
 

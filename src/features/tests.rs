@@ -108,4 +108,10 @@ fn the_stored_layout_of_the_settings_is_unchanged() {
             [index as u8]
         );
     }
+    // The mention variant is the fourth, its settings (windows, between reach) after it.
+    let mention = TargetFeatures::Mention(MentionSettings::default());
+    assert_eq!(
+        postcard::to_stdvec(&mention).expect("encode"),
+        [3, 2, 4, 8, 8]
+    );
 }

@@ -169,6 +169,7 @@ mod tests {
             title: String::new(),
             text: text.into(),
             target: target.map(str::to_string),
+            mentions: Vec::new(),
             label: label.into(),
             line: 0,
         }

@@ -135,6 +135,17 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
             "untargeted copies need per-target features (stance data with targets)".into(),
         ));
     }
+    if matches!(settings.target_features, TargetFeatures::Mention(_))
+        && examples.iter().all(|e| e.mentions.is_empty())
+    {
+        return Err(TrainError::InvalidOption(format!(
+            "mention target features need the target's offsets in the data ({}_start and \
+             {}_end, in characters); {} has none",
+            options.fields.target,
+            options.fields.target,
+            options.data.display()
+        )));
+    }
     let targets: Vec<usize> = examples
         .iter()
         .map(|e| labels.iter().position(|l| *l == e.label).unwrap_or(0))
