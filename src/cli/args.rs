@@ -126,6 +126,10 @@ pub(super) struct DataFieldArgs {
     /// Field holding the label, a string or a number [default: topic|stance, then label].
     #[arg(long)]
     pub(super) label_field: Option<String>,
+    /// Field grouping related documents (outlet, author, event; a URL counts by its host):
+    /// documents sharing a value stay on one side of every validation split and fold.
+    #[arg(long)]
+    pub(super) group_field: Option<String>,
 }
 
 impl From<DataFieldArgs> for crate::corpus::FieldNames {
@@ -135,6 +139,7 @@ impl From<DataFieldArgs> for crate::corpus::FieldNames {
             title: args.title_field,
             target: args.target_field,
             label: args.label_field,
+            group: args.group_field,
         }
     }
 }

@@ -170,6 +170,7 @@ mod tests {
             text: text.into(),
             target: target.map(str::to_string),
             label: label.into(),
+            group: None,
             line: 0,
         }
     }
