@@ -25,6 +25,7 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
             return Ok(());
         }
     };
+    let defaults = FeatureSettings::default();
     let options = train::TrainOptions {
         task,
         data: args.data,
@@ -33,12 +34,19 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         out_dir: args.out,
         validation: args.validation,
         seed: args.seed,
+        search_features: args.word_ngrams.is_none()
+            && args.char_ngrams.is_none()
+            && args.min_df.is_none()
+            && args.max_features.is_none()
+            && !args.raw_tf,
+        budget: args.budget,
         features: FeatureSettings {
-            word_ngrams: args.word_ngrams,
-            char_ngrams: args.char_ngrams,
-            min_df: args.min_df,
+            word_ngrams: args.word_ngrams.unwrap_or(defaults.word_ngrams),
+            char_ngrams: args.char_ngrams.unwrap_or(defaults.char_ngrams),
+            min_df: args.min_df.unwrap_or(defaults.min_df),
             max_features: args.max_features,
-            ..FeatureSettings::default()
+            sublinear_tf: !args.raw_tf,
+            ..defaults
         },
         target_features: args.target_features.features(),
         l2_penalties: args.l2,
@@ -52,21 +60,9 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         untargeted_copies: args.untargeted_copies,
         command,
     };
+    let select_by = options.select_by;
     let outcome = train::train(&options)?;
-    for score in &outcome.cross_validation {
-        println!(
-            "cross-validation  L2 {:e} class-weight power {}: official {:.3}, macro-F1 {:.3}, accuracy {:.3}",
-            score.candidate.l2,
-            score.candidate.class_weight_power,
-            score.official,
-            score.macro_f1,
-            score.accuracy
-        );
-    }
-    println!(
-        "L2 penalty {:e}, class-weight power {}, calibration temperature {:.3}",
-        outcome.chosen.l2, outcome.chosen.class_weight_power, outcome.temperature
-    );
+    print_selection(&outcome, select_by);
     match &outcome.validation {
         Some(evaluation) => print!(
             "\nvalidation part\n{}",
@@ -80,6 +76,53 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         outcome.seconds
     );
     Ok(())
+}
+
+/// Prints what model selection tried and chose, and why.
+fn print_selection(outcome: &train::TrainOutcome, select_by: train::SelectBy) {
+    let selection = &outcome.selection;
+    if selection.trials.len() > 1 || !selection.skipped.is_empty() {
+        println!("feature settings tried (best candidate of each, by cross-validation):");
+        for trial in &selection.trials {
+            if let Some(best) = train::selection::best(&trial.scores, select_by) {
+                println!(
+                    "  {}: {:.3} at L2 {:e} ({:.1} s){}",
+                    train::selection::describe(&trial.settings),
+                    best.criterion(select_by),
+                    best.candidate.l2,
+                    trial.seconds,
+                    if trial.settings == selection.settings { "  <- chosen" } else { "" }
+                );
+            }
+        }
+        for skipped in &selection.skipped {
+            println!(
+                "  {}: skipped, would end past the --budget",
+                train::selection::describe(skipped)
+            );
+        }
+    }
+    for score in &outcome.cross_validation {
+        println!(
+            "cross-validation  L2 {:e} class-weight power {}: official {:.3}, macro-F1 {:.3}, accuracy {:.3}",
+            score.candidate.l2,
+            score.candidate.class_weight_power,
+            score.official,
+            score.macro_f1,
+            score.accuracy
+        );
+    }
+    println!(
+        "chosen: {}, {} features, L2 penalty {:e}, class-weight power {}, calibration temperature {:.3}",
+        train::selection::describe(&selection.settings),
+        outcome.features,
+        outcome.chosen.l2,
+        outcome.chosen.class_weight_power,
+        outcome.temperature
+    );
+    for warning in &outcome.edge_warnings {
+        println!("warning: {warning}");
+    }
 }
 
 /// Evaluates a model file on labeled data and prints the figures (text or JSON), writing
