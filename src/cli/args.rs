@@ -250,6 +250,14 @@ pub(super) struct EvaluateArgs {
     /// Also write a self-contained HTML report (charts and worst mistakes) to this file.
     #[arg(long)]
     pub(super) report: Option<PathBuf>,
+    /// Also write every document's prediction to this JSONL file (line, id, group, gold,
+    /// predicted, probabilities), for comparing two models document by document.
+    #[arg(long)]
+    pub(super) predictions: Option<PathBuf>,
+    /// Compare with another model's --predictions file on the same test data: the paired
+    /// bootstrap interval of the difference in macro-F1 and accuracy.
+    #[arg(long)]
+    pub(super) compare: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -91,7 +91,11 @@ fn print_selection(outcome: &train::TrainOutcome, select_by: train::SelectBy) {
                     best.criterion(select_by),
                     best.candidate.l2,
                     trial.seconds,
-                    if trial.settings == selection.settings { "  <- chosen" } else { "" }
+                    if trial.settings == selection.settings {
+                        "  <- chosen"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -125,26 +129,74 @@ fn print_selection(outcome: &train::TrainOutcome, select_by: train::SelectBy) {
     }
 }
 
-/// Evaluates a model file on labeled data and prints the figures (text or JSON), writing
-/// the HTML report too when asked.
+/// Evaluates a model file on labeled data and prints the figures (text or JSON) with how
+/// far they are from chance, writing the HTML report, the predictions file and the paired
+/// comparison with another model's predictions when asked.
 pub(super) fn evaluate(args: EvaluateArgs) -> Result<()> {
-    let fields = args.fields.into();
-    let evaluation = match &args.report {
-        None => evaluate::evaluate(&args.model, &args.data, &fields)?,
-        Some(report) => {
-            let detailed = evaluate::predict_examples(&args.model, &args.data, &fields)?;
-            let page = evaluate::render_html(&detailed, &args.data)
-                .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
-            std::fs::write(report, page)
-                .with_context(|| format!("writing {}", report.display()))?;
-            eprintln!("wrote {}", report.display());
-            detailed.evaluation
-        }
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    let fields: crate::corpus::FieldNames = args.fields.into();
+    let detailed = evaluate::predict_examples(&args.model, &args.data, &fields)?;
+    if let Some(report) = &args.report {
+        let page = evaluate::render_html(&detailed, &args.data)
+            .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
+        std::fs::write(report, page).with_context(|| format!("writing {}", report.display()))?;
+        eprintln!("wrote {}", report.display());
+    }
+    if let Some(path) = &args.predictions {
+        evaluate::comparison::write_predictions(path, &detailed)?;
+        eprintln!("wrote {}", path.display());
+    }
+    let evaluation = &detailed.evaluation;
+    let truth: Vec<usize> = detailed.examples.iter().map(|e| e.truth).collect();
+    let predicted: Vec<usize> = detailed.examples.iter().map(|e| e.predicted).collect();
+    let groups: Option<Vec<Option<String>>> = fields
+        .group
+        .as_ref()
+        .map(|_| detailed.examples.iter().map(|e| e.group.clone()).collect());
+    let classes = evaluation.labels.len();
+    let spread = evaluate::significance::spread(classes, &truth, &predicted, groups.as_deref());
+    let unit = if groups.is_some() {
+        "groups"
     } else {
-        print!("{}", evaluate::render_evaluation(&evaluation));
+        "documents"
+    };
+    let mut notes = vec![format!(
+        "95% bootstrap intervals ({} resamples of the {} {unit}): accuracy [{:.2}, {:.2}], macro-F1 [{:.2}, {:.2}];\n\
+         two models' macro-F1 on this test set differ beyond chance only when more than {:.2} points apart\n\
+         (compared pair by pair with --predictions and --compare, smaller differences can be)",
+        evaluate::significance::RESAMPLES,
+        spread.units,
+        spread.accuracy.low,
+        spread.accuracy.high,
+        spread.macro_f1.low,
+        spread.macro_f1.high,
+        spread.macro_f1_difference_beyond_chance
+    )];
+    if let Some(other) = &args.compare {
+        let second = evaluate::comparison::paired_predictions(other, &detailed)?;
+        let difference =
+            evaluate::significance::paired(classes, &truth, &predicted, &second, groups.as_deref());
+        notes.push(format!(
+            "this model minus {}: macro-F1 {:+.2} points (95% paired interval [{:+.2}, {:+.2}]: {}), accuracy {:+.2} ([{:+.2}, {:+.2}])",
+            other.display(),
+            difference.macro_f1,
+            difference.macro_f1_interval.low,
+            difference.macro_f1_interval.high,
+            if difference.macro_f1_beyond_chance() { "beyond chance" } else { "within chance" },
+            difference.accuracy,
+            difference.accuracy_interval.low,
+            difference.accuracy_interval.high,
+        ));
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(evaluation)?);
+        for note in notes {
+            eprintln!("{note}");
+        }
+    } else {
+        print!("{}", evaluate::render_evaluation(evaluation));
+        for note in notes {
+            println!("\n{note}");
+        }
     }
     Ok(())
 }

@@ -83,7 +83,11 @@ pub fn split_by_groups(examples: &[Example], fraction: f64, seed: u64) -> (Vec<u
 }
 
 /// The cross-validation folds of `train_part`: `options.folds` folds, groups kept whole.
-pub fn folds(options: &TrainOptions, examples: &[Example], train_part: &[usize]) -> Vec<Vec<usize>> {
+pub fn folds(
+    options: &TrainOptions,
+    examples: &[Example],
+    train_part: &[usize],
+) -> Vec<Vec<usize>> {
     let groups = groups::group_rows(examples, train_part, options.seed ^ 0x5eed);
     groups::group_k_fold(groups, options.folds)
 }
@@ -191,9 +195,10 @@ pub struct Selection {
 
 /// The feature grid, as steps of a coordinate search from `base`: each step lists the
 /// alternatives of one setting; the best so far is kept when none of them beats it.
-/// Character n-grams 3–6 within words (on/off), word n-grams 1–1 (against 1–2), min-df 1
-/// and 5 (against 2), raw term frequencies (against sublinear). The order puts first the
-/// setting that changes the figures most on the shipped corpora.
+/// Character n-grams 3–6 within words (on/off), word n-grams 1–1 (against 1–2), min-df 5
+/// (against 2), raw term frequencies (against sublinear). The order puts first the setting
+/// that changes the figures most on the shipped corpora. Min-df 1 is left out: it triples
+/// the features (and the time) with character n-grams for a gain within the folds' noise.
 pub fn feature_steps(base: &FeatureSettings) -> Vec<Vec<FeatureSettings>> {
     let with = |change: &dyn Fn(&mut FeatureSettings)| {
         let mut s = base.clone();
@@ -201,9 +206,11 @@ pub fn feature_steps(base: &FeatureSettings) -> Vec<Vec<FeatureSettings>> {
         s
     };
     vec![
-        vec![with(&|s| s.char_ngrams = Some(NgramRange { min: 3, max: 6 }))],
+        vec![with(&|s| {
+            s.char_ngrams = Some(NgramRange { min: 3, max: 6 })
+        })],
         vec![with(&|s| s.word_ngrams = NgramRange { min: 1, max: 1 })],
-        vec![with(&|s| s.min_df = 1), with(&|s| s.min_df = 5)],
+        vec![with(&|s| s.min_df = 5)],
         vec![with(&|s| s.sublinear_tf = false)],
     ]
 }
@@ -294,7 +301,10 @@ fn estimated_seconds(trials: &[FeatureTrial], settings: &FeatureSettings) -> f64
         .iter()
         .rev()
         .find(|t| t.settings.char_ngrams.is_some() == settings.char_ngrams.is_some())
-        .map_or_else(|| 3.0 * trials.first().map_or(0.0, |t| t.seconds), |t| t.seconds)
+        .map_or_else(
+            || 3.0 * trials.first().map_or(0.0, |t| t.seconds),
+            |t| t.seconds,
+        )
 }
 
 /// The feature settings in the words of the command line.
@@ -305,7 +315,11 @@ pub fn describe(settings: &FeatureSettings) -> String {
         range(settings.word_ngrams),
         settings.char_ngrams.map_or("off".to_string(), range),
         settings.min_df,
-        if settings.sublinear_tf { "sublinear" } else { "raw" }
+        if settings.sublinear_tf {
+            "sublinear"
+        } else {
+            "raw"
+        }
     )
 }
 

@@ -26,9 +26,8 @@ pub(super) fn describe_data(
         .zip(&counts)
         .map(|(l, c)| format!("{l} {c}"))
         .collect();
-    let filled = |f: &dyn Fn(&crate::corpus::Example) -> bool| {
-        data.examples.iter().filter(|e| f(e)).count()
-    };
+    let filled =
+        |f: &dyn Fn(&crate::corpus::Example) -> bool| data.examples.iter().filter(|e| f(e)).count();
     let mut lines = vec![
         format!(
             "{rows} records; label field `{}`, {} classes: {}",
