@@ -233,9 +233,10 @@ fn to_example(
         line,
         field: field.to_string(),
     };
-    let id = record.remove("id").and_then(|v| match v {
+    // Read, not taken: the label or group may be the `id` field too; taken at the end.
+    let id = record.get("id").and_then(|v| match v {
         serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     });
     let mut string = |field: &str, numbers: bool| -> Result<Option<String>, CorpusError> {
@@ -287,6 +288,7 @@ fn to_example(
         },
         None => None,
     };
+    record.remove("id");
     let example = Example {
         id,
         title,
