@@ -472,7 +472,8 @@ mod tests {
         let topic = dir.path().join("topic.jsonl");
         std::fs::write(
             &topic,
-            "{\"text\": \"goal scored\", \"topic\": \"sport\"}\n{\"text\": \"shares fell\", \"topic\": \"business\"}\n",
+            "{\"text\": \"goal scored\", \"topic\": \"sport\"}\n{\"text\": \"shares fell\", \"topic\": \"business\"}\n\
+             {\"text\": \"late winner\", \"topic\": \"sport\"}\n{\"text\": \"rates rose\", \"topic\": \"business\"}\n",
         )
         .expect("write");
         let out = dir.path().join("topic-out");

@@ -377,4 +377,80 @@ mod tests {
         assert_eq!(score.criterion(SelectBy::MacroF1), 60.0);
         assert_eq!(score.criterion(SelectBy::Mean), 70.0);
     }
+
+    fn options(l2: &[f64], powers: &[f64]) -> TrainOptions {
+        TrainOptions {
+            task: crate::model::Task::Topic,
+            data: Default::default(),
+            fields: Default::default(),
+            name: "x".into(),
+            out_dir: Default::default(),
+            validation: 0.1,
+            seed: 1,
+            features: FeatureSettings::default(),
+            target_features: None,
+            l2_penalties: l2.to_vec(),
+            folds: 3,
+            class_weight_powers: powers.to_vec(),
+            select_by: SelectBy::Official,
+            untargeted_copies: 0.0,
+            search_features: false,
+            budget: std::time::Duration::from_secs(1),
+            command: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_validation_split_keeps_each_group_on_one_side() {
+        let examples: Vec<Example> = (0..200)
+            .map(|i| Example {
+                id: None,
+                title: String::new(),
+                text: format!("text {i}"),
+                target: None,
+                label: "a".into(),
+                group: Some(format!("outlet{}", i % 17)),
+                line: i,
+            })
+            .collect();
+        let (train, validation) = split_by_groups(&examples, 0.2, 3);
+        assert_eq!(train.len() + validation.len(), 200);
+        assert!(!validation.is_empty() && !train.is_empty());
+        for v in &validation {
+            let group = &examples[*v].group;
+            assert!(train.iter().all(|t| examples[*t].group != *group));
+        }
+        let folds = folds(&options(&[1e-4], &[0.0]), &examples, &train);
+        assert_eq!(folds.len(), 3);
+        for (a, fold) in folds.iter().enumerate() {
+            for other in folds.iter().skip(a + 1) {
+                assert!(fold.iter().all(|i| other
+                    .iter()
+                    .all(|j| examples[*i].group != examples[*j].group)));
+            }
+        }
+    }
+
+    #[test]
+    fn edges_of_the_grid_are_named_with_the_way_to_extend_it() {
+        let grid = options(&[1e-5, 1e-4, 1e-3], &[0.0, 1.0]);
+        let at = |l2, class_weight_power| Candidate {
+            l2,
+            class_weight_power,
+        };
+        assert!(edge_warnings(&grid, at(1e-4, 0.0)).is_empty());
+        let low = edge_warnings(&grid, at(1e-5, 0.0));
+        assert_eq!(low.len(), 1);
+        assert!(
+            low[0].contains("smallest L2 penalty") && low[0].contains("add 3.3"),
+            "{low:?}"
+        );
+        let high = edge_warnings(&grid, at(1e-3, 1.0));
+        assert_eq!(high.len(), 2, "{high:?}");
+        assert!(
+            high[0].contains("largest L2 penalty") && high[0].contains("add 3e-3"),
+            "{high:?}"
+        );
+        assert!(edge_warnings(&options(&[1e-4], &[0.0]), at(1e-4, 0.0)).is_empty());
+    }
 }
