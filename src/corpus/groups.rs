@@ -67,11 +67,8 @@ pub fn group_rows(examples: &[Example], rows: &[usize], seed: u64) -> Vec<Vec<us
         }
     }
     let mut by_root: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-    for position in 0..rows.len() {
-        by_root
-            .entry(sets.root(position))
-            .or_default()
-            .push(rows[position]);
+    for (position, row) in rows.iter().enumerate() {
+        by_root.entry(sets.root(position)).or_default().push(*row);
     }
     let mut groups: Vec<Vec<usize>> = by_root.into_values().collect();
     // Positions are pushed in increasing order, so every group is sorted; order the groups
