@@ -185,7 +185,7 @@ pub(super) struct TrainArgs {
     pub(super) seed: u64,
     /// Word n-gram lengths, e.g. 1-2 [default: 1-2]. Without any of --word-ngrams,
     /// --char-ngrams, --min-df, --max-features and --raw-tf, cross-validation chooses the
-    /// feature settings too (words 1-1/1-2, chars 3-6 on/off, min-df 1/2/5, sublinear/raw TF)
+    /// feature settings too (words 1-1/1-2, chars 3-6 on/off, min-df 2/5; sublinear TF)
     /// within --budget.
     #[arg(long, value_parser = parse_range)]
     pub(super) word_ngrams: Option<NgramRange>,
