@@ -3,8 +3,8 @@
 //! where a redrawn bar would be either invisible or a mess of control characters.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,6 +29,8 @@ pub struct PlainProgress {
     position: AtomicU64,
     started: Instant,
     last_line: Mutex<Instant>,
+    /// Set when the step ends; a spinner's ticker thread stops on it.
+    finished: Arc<AtomicBool>,
 }
 
 impl Progress {
@@ -56,7 +58,20 @@ impl Progress {
             Self::Terminal(progress)
         } else {
             eprintln!("{message} ...");
-            Self::plain(&message, None)
+            let progress = Self::plain(&message, None);
+            if let Self::Plain(plain) = &progress {
+                // A step of unknown length still says every few seconds that it is running.
+                let finished = Arc::clone(&plain.finished);
+                let started = plain.started;
+                std::thread::spawn(move || loop {
+                    std::thread::sleep(PLAIN_INTERVAL);
+                    if finished.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    eprintln!("{message}: {:.0} s", started.elapsed().as_secs_f64());
+                });
+            }
+            progress
         }
     }
 
@@ -68,6 +83,7 @@ impl Progress {
             position: AtomicU64::new(0),
             started: now,
             last_line: Mutex::new(now),
+            finished: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -98,6 +114,7 @@ impl Progress {
         match self {
             Self::Terminal(bar) => bar.finish_and_clear(),
             Self::Plain(plain) => {
+                plain.finished.store(true, Ordering::Relaxed);
                 let done = plain.length.map_or(String::new(), |_| {
                     format!(" {}", plain.position.load(Ordering::Relaxed))
                 });
@@ -108,5 +125,12 @@ impl Progress {
                 );
             }
         }
+    }
+}
+
+impl Drop for PlainProgress {
+    /// Stops a spinner's ticker when the step ends early (an error returned past it).
+    fn drop(&mut self) {
+        self.finished.store(true, Ordering::Relaxed);
     }
 }

@@ -76,7 +76,7 @@ def train_sklearn(X, y, folds, seed):
         ("tfidf", TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True, min_df=2)),
         ("lr", LogisticRegression(max_iter=2000)),
     ])
-    grid = GridSearchCV(pipe, {"lr__C": [1.0, 10.0, 100.0]}, cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+    grid = GridSearchCV(pipe, {"lr__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]}, cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
                         scoring="f1_macro", n_jobs=1)
     grid.fit(X, y)
     return grid.best_estimator_, f"C={grid.best_params_['lr__C']:g}"

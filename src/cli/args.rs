@@ -132,6 +132,10 @@ pub(super) struct DataFieldArgs {
     /// Field holding the label, a string or a number [default: topic|stance, then label].
     #[arg(long)]
     pub(super) label_field: Option<String>,
+    /// Field grouping related documents (outlet, author, event; a URL counts by its host):
+    /// documents sharing a value stay on one side of every validation split and fold.
+    #[arg(long)]
+    pub(super) group_field: Option<String>,
 }
 
 impl From<DataFieldArgs> for crate::corpus::FieldNames {
@@ -141,6 +145,7 @@ impl From<DataFieldArgs> for crate::corpus::FieldNames {
             title: args.title_field,
             target: args.target_field,
             label: args.label_field,
+            group: args.group_field,
         }
     }
 }
@@ -184,18 +189,28 @@ pub(super) struct TrainArgs {
     /// Seed for the validation split and cross-validation folds.
     #[arg(long, default_value_t = 42)]
     pub(super) seed: u64,
-    /// Word n-gram lengths, e.g. 1-2.
-    #[arg(long, default_value = "1-2", value_parser = parse_range)]
-    pub(super) word_ngrams: NgramRange,
-    /// Character n-gram lengths within words, e.g. 2-5 (none by default).
+    /// Word n-gram lengths, e.g. 1-2 [default: 1-2]. Without any of --word-ngrams,
+    /// --char-ngrams, --min-df, --max-features and --raw-tf, cross-validation chooses the
+    /// feature settings too (words 1-1/1-2, chars 3-6 on/off, min-df 2/5; sublinear TF)
+    /// within --budget.
     #[arg(long, value_parser = parse_range)]
-    pub(super) char_ngrams: Option<NgramRange>,
-    /// Keep features seen in at least this many training documents.
-    #[arg(long, default_value_t = 2)]
-    pub(super) min_df: u32,
+    pub(super) word_ngrams: Option<NgramRange>,
+    /// Character n-gram lengths within words, e.g. 2-5, or "none" [default: none].
+    #[arg(long, value_parser = parse_optional_range)]
+    pub(super) char_ngrams: Option<Option<NgramRange>>,
+    /// Keep features seen in at least this many training documents [default: 2].
+    #[arg(long)]
+    pub(super) min_df: Option<u32>,
     /// Keep at most this many features (most frequent first).
     #[arg(long)]
     pub(super) max_features: Option<usize>,
+    /// Use raw term counts instead of 1 + ln(count).
+    #[arg(long)]
+    pub(super) raw_tf: bool,
+    /// Time the choice of feature settings may take (e.g. 90s, 10m); settings whose
+    /// cross-validation would end later are skipped and named.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    pub(super) budget: Duration,
     /// How the stance target enters the features.
     #[arg(long, value_enum, default_value = "auto")]
     pub(super) target_features: TargetArg,
@@ -241,6 +256,14 @@ pub(super) struct EvaluateArgs {
     /// Also write a self-contained HTML report (charts and worst mistakes) to this file.
     #[arg(long)]
     pub(super) report: Option<PathBuf>,
+    /// Also write every document's prediction to this JSONL file (line, id, group, gold,
+    /// predicted, probabilities), for comparing two models document by document.
+    #[arg(long)]
+    pub(super) predictions: Option<PathBuf>,
+    /// Compare with another model's --predictions file on the same test data: the paired
+    /// bootstrap interval of the difference in macro-F1 and accuracy.
+    #[arg(long)]
+    pub(super) compare: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -288,6 +311,14 @@ pub(super) struct SummarizeArgs {
     /// Read JSON lines {id, title, text, max_sentences} and write one JSON summary per line.
     #[arg(long)]
     pub(super) batch: bool,
+}
+
+/// Parses an n-gram length range or `none`.
+fn parse_optional_range(value: &str) -> Result<Option<NgramRange>, String> {
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    parse_range(value).map(Some)
 }
 
 /// Parses an n-gram length range, `min-max` or a single length.

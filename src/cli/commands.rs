@@ -25,6 +25,7 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
             return Ok(());
         }
     };
+    let defaults = FeatureSettings::default();
     let options = train::TrainOptions {
         task,
         data: args.data,
@@ -33,12 +34,19 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         out_dir: args.out,
         validation: args.validation,
         seed: args.seed,
+        search_features: args.word_ngrams.is_none()
+            && args.char_ngrams.is_none()
+            && args.min_df.is_none()
+            && args.max_features.is_none()
+            && !args.raw_tf,
+        budget: args.budget,
         features: FeatureSettings {
-            word_ngrams: args.word_ngrams,
-            char_ngrams: args.char_ngrams,
-            min_df: args.min_df,
+            word_ngrams: args.word_ngrams.unwrap_or(defaults.word_ngrams),
+            char_ngrams: args.char_ngrams.unwrap_or(defaults.char_ngrams),
+            min_df: args.min_df.unwrap_or(defaults.min_df),
             max_features: args.max_features,
-            ..FeatureSettings::default()
+            sublinear_tf: !args.raw_tf,
+            ..defaults
         },
         target_features: args.target_features.features(),
         l2_penalties: args.l2,
@@ -52,21 +60,9 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         untargeted_copies: args.untargeted_copies,
         command,
     };
+    let select_by = options.select_by;
     let outcome = train::train(&options)?;
-    for score in &outcome.cross_validation {
-        println!(
-            "cross-validation  L2 {:e} class-weight power {}: official {:.3}, macro-F1 {:.3}, accuracy {:.3}",
-            score.candidate.l2,
-            score.candidate.class_weight_power,
-            score.official,
-            score.macro_f1,
-            score.accuracy
-        );
-    }
-    println!(
-        "L2 penalty {:e}, class-weight power {}, calibration temperature {:.3}",
-        outcome.chosen.l2, outcome.chosen.class_weight_power, outcome.temperature
-    );
+    print_selection(&outcome, select_by);
     match &outcome.validation {
         Some(evaluation) => print!(
             "\nvalidation part\n{}",
@@ -82,26 +78,125 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Evaluates a model file on labeled data and prints the figures (text or JSON), writing
-/// the HTML report too when asked.
-pub(super) fn evaluate(args: EvaluateArgs) -> Result<()> {
-    let fields = args.fields.into();
-    let evaluation = match &args.report {
-        None => evaluate::evaluate(&args.model, &args.data, &fields)?,
-        Some(report) => {
-            let detailed = evaluate::predict_examples(&args.model, &args.data, &fields)?;
-            let page = evaluate::render_html(&detailed, &args.data)
-                .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
-            std::fs::write(report, page)
-                .with_context(|| format!("writing {}", report.display()))?;
-            eprintln!("wrote {}", report.display());
-            detailed.evaluation
+/// Prints what model selection tried and chose, and why.
+fn print_selection(outcome: &train::TrainOutcome, select_by: train::SelectBy) {
+    let selection = &outcome.selection;
+    if selection.trials.len() > 1 || !selection.skipped.is_empty() {
+        println!("feature settings tried (best candidate of each, by cross-validation):");
+        for trial in &selection.trials {
+            if let Some(best) = train::selection::best(&trial.scores, select_by) {
+                println!(
+                    "  {}: {:.3} at L2 {:e} ({:.1} s){}",
+                    train::selection::describe(&trial.settings),
+                    best.criterion(select_by),
+                    best.candidate.l2,
+                    trial.seconds,
+                    if trial.settings == selection.settings {
+                        "  <- chosen"
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        for skipped in &selection.skipped {
+            println!(
+                "  {}: skipped, would end past the --budget",
+                train::selection::describe(skipped)
+            );
+        }
+    }
+    for score in &outcome.cross_validation {
+        println!(
+            "cross-validation  L2 {:e} class-weight power {}: official {:.3}, macro-F1 {:.3}, accuracy {:.3}",
+            score.candidate.l2,
+            score.candidate.class_weight_power,
+            score.official,
+            score.macro_f1,
+            score.accuracy
+        );
+    }
+    println!(
+        "chosen: {}, {} features, L2 penalty {:e}, class-weight power {}, calibration temperature {:.3}",
+        train::selection::describe(&selection.settings),
+        outcome.features,
+        outcome.chosen.l2,
+        outcome.chosen.class_weight_power,
+        outcome.temperature
+    );
+    for warning in &outcome.edge_warnings {
+        println!("warning: {warning}");
+    }
+}
+
+/// Evaluates a model file on labeled data and prints the figures (text or JSON) with how
+/// far they are from chance, writing the HTML report, the predictions file and the paired
+/// comparison with another model's predictions when asked.
+pub(super) fn evaluate(args: EvaluateArgs) -> Result<()> {
+    let fields: crate::corpus::FieldNames = args.fields.into();
+    let detailed = evaluate::predict_examples(&args.model, &args.data, &fields)?;
+    if let Some(report) = &args.report {
+        let page = evaluate::render_html(&detailed, &args.data)
+            .map_err(|e| anyhow::anyhow!("drawing the report charts: {e}"))?;
+        std::fs::write(report, page).with_context(|| format!("writing {}", report.display()))?;
+        eprintln!("wrote {}", report.display());
+    }
+    if let Some(path) = &args.predictions {
+        evaluate::comparison::write_predictions(path, &detailed)?;
+        eprintln!("wrote {}", path.display());
+    }
+    let evaluation = &detailed.evaluation;
+    let truth: Vec<usize> = detailed.examples.iter().map(|e| e.truth).collect();
+    let predicted: Vec<usize> = detailed.examples.iter().map(|e| e.predicted).collect();
+    let groups: Option<Vec<Option<String>>> = fields
+        .group
+        .as_ref()
+        .map(|_| detailed.examples.iter().map(|e| e.group.clone()).collect());
+    let classes = evaluation.labels.len();
+    let spread = evaluate::significance::spread(classes, &truth, &predicted, groups.as_deref());
+    let unit = if groups.is_some() {
+        "groups"
     } else {
-        print!("{}", evaluate::render_evaluation(&evaluation));
+        "documents"
+    };
+    let mut notes = vec![format!(
+        "95% bootstrap intervals ({} resamples of the {} {unit}): accuracy [{:.2}, {:.2}], macro-F1 [{:.2}, {:.2}];\n\
+         two models' macro-F1 on this test set differ beyond chance only when more than {:.2} points apart\n\
+         (compared pair by pair with --predictions and --compare, smaller differences can be)",
+        evaluate::significance::RESAMPLES,
+        spread.units,
+        spread.accuracy.low,
+        spread.accuracy.high,
+        spread.macro_f1.low,
+        spread.macro_f1.high,
+        spread.macro_f1_difference_beyond_chance
+    )];
+    if let Some(other) = &args.compare {
+        let second = evaluate::comparison::paired_predictions(other, &detailed)?;
+        let difference =
+            evaluate::significance::paired(classes, &truth, &predicted, &second, groups.as_deref());
+        notes.push(format!(
+            "this model minus {}: macro-F1 {:+.2} points (95% paired interval [{:+.2}, {:+.2}]: {}), accuracy {:+.2} ([{:+.2}, {:+.2}])",
+            other.display(),
+            difference.macro_f1,
+            difference.macro_f1_interval.low,
+            difference.macro_f1_interval.high,
+            if difference.macro_f1_beyond_chance() { "beyond chance" } else { "within chance" },
+            difference.accuracy,
+            difference.accuracy_interval.low,
+            difference.accuracy_interval.high,
+        ));
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(evaluation)?);
+        for note in notes {
+            eprintln!("{note}");
+        }
+    } else {
+        print!("{}", evaluate::render_evaluation(evaluation));
+        for note in notes {
+            println!("\n{note}");
+        }
     }
     Ok(())
 }

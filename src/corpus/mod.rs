@@ -9,7 +9,9 @@
 //! `further_mentions`, as NewsMTSC does), the mentions are read too, always (`offsets.rs`).
 //! Every problem is reported with the file name and line number.
 
+pub mod checks;
 mod csv;
+pub mod groups;
 mod jsonl;
 mod offsets;
 
@@ -39,6 +41,9 @@ pub struct Example {
     pub mentions: Vec<std::ops::Range<usize>>,
     /// The label.
     pub label: String,
+    /// The `--group-field` value (a URL by its host), when asked for and present: examples
+    /// sharing it stay on one side of every validation split.
+    pub group: Option<String>,
     /// Line (JSONL) or record line (CSV) the example came from, for messages.
     pub line: usize,
 }
@@ -119,6 +124,8 @@ pub struct FieldNames {
     pub target: String,
     /// The label; `None` = the task's name (`topic` or `stance`), else `label`.
     pub label: Option<String>,
+    /// The field grouping related documents (outlet, author, event), if any.
+    pub group: Option<String>,
 }
 
 impl Default for FieldNames {
@@ -128,6 +135,7 @@ impl Default for FieldNames {
             title: "title".to_string(),
             target: "target".to_string(),
             label: None,
+            group: None,
         }
     }
 }
@@ -142,6 +150,10 @@ pub struct LabeledData {
     pub examples: Vec<Example>,
     /// Hex SHA-256 of the file's bytes as stored.
     pub digest: String,
+    /// The field the labels were read from (empty for unlabeled data).
+    pub label_field: String,
+    /// The fields of the records that were not read, summarised.
+    pub other_fields: Vec<checks::FieldSummary>,
 }
 
 /// Reads labeled examples for `task` from `path`, with the default field names.
@@ -190,32 +202,47 @@ fn load_with(
         });
     };
     let mut examples = Vec::with_capacity(records.len());
-    for (line, record) in records {
-        examples.push(to_example(path, line, record, task, fields)?);
+    let mut census = checks::FieldCensus::default();
+    let mut label_field = String::new();
+    for (line, mut record) in records {
+        let (example, field) = to_example(path, line, &mut record, task, fields)?;
+        if label_field.is_empty() {
+            label_field = field;
+        }
+        census.add(&record);
+        examples.push(example);
     }
     if examples.is_empty() {
         return Err(CorpusError::Empty {
             path: path.to_path_buf(),
         });
     }
-    Ok(LabeledData { examples, digest })
+    Ok(LabeledData {
+        examples,
+        digest,
+        label_field,
+        other_fields: census.finish(),
+    })
 }
 
+/// The example in `record`, and the name of the field its label came from; the fields read
+/// are taken out of `record`, leaving the others.
 fn to_example(
     path: &Path,
     line: usize,
-    mut record: Record,
+    record: &mut Record,
     task: Option<Task>,
     fields: &FieldNames,
-) -> Result<Example, CorpusError> {
+) -> Result<(Example, String), CorpusError> {
     let missing = |field: &str| CorpusError::MissingField {
         path: path.to_path_buf(),
         line,
         field: field.to_string(),
     };
-    let id = record.remove("id").and_then(|v| match v {
+    // Read, not taken: the label or group may be the `id` field too; taken at the end.
+    let id = record.get("id").and_then(|v| match v {
         serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     });
     let mut string = |field: &str, numbers: bool| -> Result<Option<String>, CorpusError> {
@@ -239,38 +266,54 @@ fn to_example(
     }
     let title = string(&fields.title, false)?.unwrap_or_default();
     let target = string(&fields.target, false)?.filter(|t| !text::is_blank(t));
-    let label = match task {
+    let (label, label_field) = match task {
         Some(task) => {
-            let label = match &fields.label {
-                Some(field) => string(field, true)?,
-                None => string(task.as_str(), true)?.or(string("label", true)?),
+            let (label, field) = match &fields.label {
+                Some(field) => (string(field, true)?, field.as_str()),
+                None => match string(task.as_str(), true)? {
+                    Some(label) => (Some(label), task.as_str()),
+                    None => (string("label", true)?, "label"),
+                },
             };
             let name = fields.label.as_deref().unwrap_or(task.as_str());
-            label
+            let label = label
                 .map(|l| l.trim().to_string())
                 .filter(|l| !l.is_empty())
-                .ok_or_else(|| missing(name))?
+                .ok_or_else(|| missing(name))?;
+            (label, field.to_string())
         }
-        None => String::new(),
+        None => (String::new(), String::new()),
     };
     let offset_fields = offsets::OffsetFields::for_target(&fields.target);
-    let mentions =
-        offsets::take_mentions(&mut record, &offset_fields, &text).map_err(|message| {
-            CorpusError::Malformed {
-                path: path.to_path_buf(),
-                line,
-                message,
+    let mentions = offsets::take_mentions(record, &offset_fields, &text).map_err(|message| {
+        CorpusError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message,
+        }
+    })?;
+    let group = match &fields.group {
+        Some(field) => match record.remove(field) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => {
+                Some(checks::url_host(&s).map_or_else(|| s.clone(), str::to_string))
             }
-        })?;
-    Ok(Example {
+            Some(other) => Some(other.to_string()),
+        },
+        None => None,
+    };
+    record.remove("id");
+    let example = Example {
         id,
         title,
         text,
         target,
         mentions,
         label,
+        group,
         line,
-    })
+    };
+    Ok((example, label_field))
 }
 
 #[cfg(test)]

@@ -4,10 +4,12 @@
 //! text and HTML reports, and for the check that the server answers the same figures.
 
 mod charts;
+pub mod comparison;
 mod html;
 pub mod metrics;
 pub mod predictions;
 mod report;
+pub mod significance;
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,32 @@ pub enum EvaluateError {
         label: String,
         /// The model's labels.
         labels: Vec<String>,
+    },
+    /// A predictions file could not be written or read.
+    #[error("{path}: {source}")]
+    PredictionsIo {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A line of a predictions file is not a prediction.
+    #[error("{path}:{line}: {message}")]
+    PredictionsMalformed {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A predictions file does not cover the documents evaluated.
+    #[error("{path}: not predictions for this test data: {message}")]
+    PredictionsMismatch {
+        /// The file.
+        path: PathBuf,
+        /// What does not match.
+        message: String,
     },
 }
 

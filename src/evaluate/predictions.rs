@@ -30,6 +30,10 @@ pub struct ExamplePrediction {
     pub predicted: usize,
     /// Probability of the predicted label.
     pub confidence: f32,
+    /// Probability of every label, in the model's label order.
+    pub probabilities: Vec<f32>,
+    /// The `--group-field` value, when asked for and present.
+    pub group: Option<String>,
 }
 
 /// Documents whose confidence falls in `[lower, upper)` (the last bin includes 1).
@@ -94,6 +98,8 @@ pub fn predict_examples(
             truth: label,
             predicted,
             confidence: prediction.probabilities[predicted],
+            probabilities: prediction.probabilities.clone(),
+            group: example.group,
         });
         truth.push(label);
         probabilities.push(prediction.probabilities);
@@ -155,6 +161,8 @@ mod tests {
             truth,
             predicted,
             confidence,
+            probabilities: Vec::new(),
+            group: None,
         }
     }
 

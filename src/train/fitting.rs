@@ -171,6 +171,7 @@ mod tests {
             target: target.map(str::to_string),
             mentions: Vec::new(),
             label: label.into(),
+            group: None,
             line: 0,
         }
     }

@@ -4,9 +4,10 @@
 
 mod fitting;
 pub mod selection;
+mod summary;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
@@ -20,7 +21,7 @@ use crate::progress::Progress;
 use crate::summarize::IdfTable;
 pub use fitting::Candidate;
 use fitting::{fit, logits, probabilities};
-pub use selection::{CvScore, SelectBy};
+pub use selection::{CvScore, FeatureTrial, SelectBy, Selection};
 
 /// Why training failed.
 #[derive(Debug, Error)]
@@ -51,6 +52,35 @@ pub enum TrainError {
     /// An option is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// The label field has about as many distinct values as there are rows: an identifier
+    /// or free text, not a class.
+    #[error(
+        "{path}: label field `{field}` has {classes} distinct values in {rows} records, \
+         fewer than two records per class: it looks like an identifier, not a label; \
+         name the label with --label-field"
+    )]
+    LabelLooksLikeIdentifier {
+        /// The data file.
+        path: PathBuf,
+        /// The label field.
+        field: String,
+        /// Distinct labels.
+        classes: usize,
+        /// Records.
+        rows: usize,
+    },
+    /// A stance model was asked for on data without any target.
+    #[error(
+        "{path}: --task stance, but no record has a target in field `{field}` (stance toward \
+         what?); name the field with --target-field, train --task topic, or pass \
+         --target-features ignore for a stance model that never sees a target"
+    )]
+    NoTargets {
+        /// The data file.
+        path: PathBuf,
+        /// The target field looked for.
+        field: String,
+    },
 }
 
 /// What to train and how.
@@ -88,6 +118,12 @@ pub struct TrainOptions {
     /// target (0 = no copies; per-target stance models only). The shared weights then answer
     /// on their own, which is all a target never seen in training gets.
     pub untargeted_copies: f32,
+    /// Choose the feature settings too, from the grid of [`selection::feature_steps`]
+    /// around [`Self::features`] (the CLI does when no feature flag is given).
+    pub search_features: bool,
+    /// Time the feature search may take, counted from the start of the run: a setting whose
+    /// cross-validation would end past it is skipped.
+    pub budget: Duration,
     /// How training was invoked (recorded in the model).
     pub command: String,
 }
@@ -99,8 +135,15 @@ pub struct TrainOutcome {
     pub path: PathBuf,
     /// Figures on the validation part (model fitted on the rest).
     pub validation: Option<Evaluation>,
-    /// Mean cross-validation figures per candidate (empty with a single candidate).
+    /// Mean cross-validation figures per candidate with the chosen features (empty with a
+    /// single candidate and no feature search).
     pub cross_validation: Vec<CvScore>,
+    /// Every feature setting tried and those skipped for the budget.
+    pub selection: Selection,
+    /// The chosen candidate lies at the edge of a grid of several values.
+    pub edge_warnings: Vec<String>,
+    /// Features of the final model.
+    pub features: usize,
     /// The candidate used (L2 penalty and class-weight power).
     pub chosen: Candidate,
     /// Calibration temperature fitted on the validation part.
@@ -122,7 +165,24 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
             label: labels.into_iter().next().unwrap_or_default(),
         });
     }
+    if labels.len() * 2 > examples.len() {
+        return Err(TrainError::LabelLooksLikeIdentifier {
+            path: options.data.clone(),
+            field: data.label_field.clone(),
+            classes: labels.len(),
+            rows: examples.len(),
+        });
+    }
     let has_targets = examples.iter().any(|e| e.target.is_some());
+    if options.task == Task::Stance
+        && !has_targets
+        && options.target_features != Some(TargetFeatures::Ignore)
+    {
+        return Err(TrainError::NoTargets {
+            path: options.data.clone(),
+            field: options.fields.target.clone(),
+        });
+    }
     let mut settings = options.features.clone();
     settings.target_features = options.target_features.unwrap_or(if has_targets {
         TargetFeatures::PerTarget
@@ -150,22 +210,29 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         .iter()
         .map(|e| labels.iter().position(|l| *l == e.label).unwrap_or(0))
         .collect();
+    for line in summary::describe_data(&data, &options.fields, &labels, &targets) {
+        eprintln!("{line}");
+    }
     let (train_part, validation_part) =
-        selection::split_by_text(examples, options.validation, options.seed);
+        selection::split_by_groups(examples, options.validation, options.seed);
 
-    let grid = selection::candidates(options);
-    let cross_validation = if grid.len() > 1 {
-        selection::cross_validate(options, &settings, examples, &targets, &labels, &train_part)?
-    } else {
+    let selection = selection::select(
+        options,
+        &settings,
+        examples,
+        &targets,
+        &labels,
+        &train_part,
+        started,
+    )?;
+    let settings = selection.settings.clone();
+    let chosen = selection::best(&selection.scores, options.select_by)
+        .map_or(selection::candidates(options)[0], |score| score.candidate);
+    let edge_warnings = if selection.scores.is_empty() {
         Vec::new()
+    } else {
+        selection::edge_warnings(options, chosen)
     };
-    let chosen = cross_validation
-        .iter()
-        .max_by(|a, b| {
-            a.criterion(options.select_by)
-                .total_cmp(&b.criterion(options.select_by))
-        })
-        .map_or(grid[0], |score| score.candidate);
     let l2_penalty = chosen.l2;
 
     let (validation, temperature) = if validation_part.is_empty() {
@@ -192,7 +259,11 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         )
     };
 
-    let progress = Progress::spinner(format!("fitting on all {} documents", examples.len()));
+    let progress = Progress::spinner(format!(
+        "fitting on all {} documents ({})",
+        examples.len(),
+        selection::describe(&settings)
+    ));
     let everything: Vec<usize> = (0..examples.len()).collect();
     let (extractor, regression) = fit(
         &settings,
@@ -204,6 +275,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         options.untargeted_copies,
     )?;
     progress.finish_and_clear();
+    let features = extractor.dimension();
 
     let mut metrics = std::collections::BTreeMap::new();
     if let Some(evaluation) = &validation {
@@ -234,7 +306,10 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     Ok(TrainOutcome {
         path,
         validation,
-        cross_validation,
+        cross_validation: selection.scores.clone(),
+        selection,
+        edge_warnings,
+        features,
         chosen,
         temperature,
         seconds: started.elapsed().as_secs_f64(),
@@ -379,6 +454,8 @@ mod tests {
             class_weight_powers: vec![0.0],
             select_by: SelectBy::Official,
             untargeted_copies,
+            search_features: false,
+            budget: Duration::from_secs(600),
             command: String::new(),
         }
     }
@@ -406,7 +483,8 @@ mod tests {
         let topic = dir.path().join("topic.jsonl");
         std::fs::write(
             &topic,
-            "{\"text\": \"goal scored\", \"topic\": \"sport\"}\n{\"text\": \"shares fell\", \"topic\": \"business\"}\n",
+            "{\"text\": \"goal scored\", \"topic\": \"sport\"}\n{\"text\": \"shares fell\", \"topic\": \"business\"}\n\
+             {\"text\": \"late winner\", \"topic\": \"sport\"}\n{\"text\": \"rates rose\", \"topic\": \"business\"}\n",
         )
         .expect("write");
         let out = dir.path().join("topic-out");
