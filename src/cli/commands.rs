@@ -25,6 +25,14 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
             return Ok(());
         }
     };
+    let streaming = args
+        .streaming
+        .streaming
+        .then(|| train::streaming::StreamingOptions {
+            epochs: args.streaming.epochs,
+            learning_rate: args.streaming.learning_rate,
+            cache_dir: args.streaming.cache_dir.unwrap_or_else(std::env::temp_dir),
+        });
     let options = train::TrainOptions {
         task,
         data: args.data,
@@ -52,7 +60,10 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         untargeted_copies: args.untargeted_copies,
         command,
     };
-    let outcome = train::train(&options)?;
+    let outcome = match &streaming {
+        Some(streaming) => train::streaming::train_streaming(&options, streaming)?,
+        None => train::train(&options)?,
+    };
     for score in &outcome.cross_validation {
         println!(
             "cross-validation  L2 {:e} class-weight power {}: official {:.3}, macro-F1 {:.3}, accuracy {:.3}",

@@ -9,6 +9,8 @@
 
 mod csv;
 mod jsonl;
+mod parquet;
+pub mod stream;
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -61,7 +63,7 @@ pub enum CorpusError {
         source: std::io::Error,
     },
     /// The file name does not say which format it is in.
-    #[error("{path}: unknown data format (expected .jsonl, .jsonl.gz, .csv or .csv.gz)")]
+    #[error("{path}: unknown data format (expected .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet)")]
     UnknownFormat {
         /// The file.
         path: PathBuf,
@@ -74,6 +76,18 @@ pub enum CorpusError {
         /// The line.
         line: usize,
         /// The parser's message.
+        message: String,
+    },
+    /// A Parquet row could not be read or lacks what a record needs.
+    #[error("{path}: row group {row_group}, row {row}: {message}")]
+    MalformedRow {
+        /// The file.
+        path: PathBuf,
+        /// The row group (from 0).
+        row_group: usize,
+        /// The row within the row group (from 0).
+        row: u64,
+        /// What is wrong.
         message: String,
     },
     /// A record lacks a required field.
@@ -163,6 +177,17 @@ fn load_with(
     task: Option<Task>,
     fields: &FieldNames,
 ) -> Result<LabeledData, CorpusError> {
+    if path.to_string_lossy().to_lowercase().ends_with(".parquet") {
+        let mut stream = stream::ExampleStream::open(path, task, fields)?;
+        let examples = stream.by_ref().collect::<Result<Vec<_>, _>>()?;
+        if examples.is_empty() {
+            return Err(CorpusError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let digest = stream.digest();
+        return Ok(LabeledData { examples, digest });
+    }
     let io = |source| CorpusError::Io {
         path: path.to_path_buf(),
         source,
