@@ -4,18 +4,20 @@
 # threads), on corpora of 100k, 1M and 3M documents built in a temporary folder from
 # ../shared/data by seeded perturbation (benches/peer_python/train_scale.py).
 #   benches/train_scale.sh [--sizes 100000,1000000,3000000] [--memory-up-to N] [--peers-up-to N]
+#                          [--threads 1,2]   (thread counts of docclass --streaming and fastText)
 # In-memory docclass and scikit-learn run up to --memory-up-to documents (default 100000;
 # both need ~9-14 KB per document), fastText up to --peers-up-to (default 1000000).
 # Every docclass run is one fit at one L2 penalty without validation part (--l2 1e-5
 # --validation 0), as the peers fit once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES=100000,1000000,3000000 MEMORY_UP_TO=100000 PEERS_UP_TO=1000000
+SIZES=100000,1000000,3000000 MEMORY_UP_TO=100000 PEERS_UP_TO=1000000 THREADS=1,2
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) SIZES=$2; shift 2 ;;
         --memory-up-to) MEMORY_UP_TO=$2; shift 2 ;;
         --peers-up-to) PEERS_UP_TO=$2; shift 2 ;;
+        --threads) THREADS=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -57,7 +59,7 @@ for n in ${SIZES//,/ }; do
     if [ "$n" -le "$MEMORY_UP_TO" ]; then
         measure "docclass in memory" "$n" "$BIN" "${train[@]}"
     fi
-    for threads in 1 2; do
+    for threads in ${THREADS//,/ }; do
         measure "docclass --streaming, $threads thread(s)" "$n" \
             env RAYON_NUM_THREADS=$threads "$BIN" "${train[@]}" --streaming --cache-dir "$WORK"
     done
@@ -67,7 +69,7 @@ for n in ${SIZES//,/ }; do
     if [ "$n" -le "$PEERS_UP_TO" ]; then
         # fastText reads its own format: the conversion runs before, untimed.
         "${PY[@]}" convert --data "$data"
-        for threads in 1 2; do
+        for threads in ${THREADS//,/ }; do
             measure "fastText, $threads thread(s)" "$n" "${PY[@]}" fasttext --data "$data" --threads "$threads"
         done
     fi

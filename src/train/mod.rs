@@ -463,3 +463,6 @@ mod tests {
         assert!(matches!(negative, Err(TrainError::InvalidOption(_))));
     }
 }
+
+#[cfg(test)]
+mod streaming_tests;
