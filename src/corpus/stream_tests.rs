@@ -168,8 +168,7 @@ fn errors_name_the_line_or_the_row_group_and_row() {
     );
     let not_parquet = write(dir.path(), "x.parquet", b"not parquet at all");
     let err = streamed(&not_parquet, Task::Topic)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         err.contains("x.parquet") && err.contains("Parquet"),

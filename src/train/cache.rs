@@ -52,7 +52,8 @@ pub(super) struct CacheWriter {
     written: u64,
     rows: usize,
     block_offsets: Vec<u64>,
-    counts: Vec<[u64; 2]>,
+    /// Rows of each (part, class), part-major.
+    counts: Vec<u64>,
     classes: usize,
     dimension: usize,
     key: [u8; 32],
@@ -103,17 +104,11 @@ impl CacheWriter {
             written: (MAGIC.len() + key.len()) as u64,
             rows: 0,
             block_offsets: Vec::new(),
-            counts: vec![[0; 2]; 0],
+            counts: vec![0; (folds + 1) * classes],
             classes,
             dimension,
             key,
-        }
-        .with_parts(folds))
-    }
-
-    fn with_parts(mut self, folds: usize) -> Self {
-        self.counts = vec![[0; 2]; (folds + 1) * self.classes];
-        self
+        })
     }
 
     /// Appends one row: its class, part (fold or [`VALIDATION_PART`]) and vector.
@@ -146,7 +141,7 @@ impl CacheWriter {
         } else {
             usize::from(part)
         };
-        self.counts[part_index * self.classes + usize::from(class)][0] += 1;
+        self.counts[part_index * self.classes + usize::from(class)] += 1;
         Ok(())
     }
 
@@ -158,7 +153,7 @@ impl CacheWriter {
         let counts = (0..parts)
             .map(|p| {
                 (0..self.classes)
-                    .map(|c| self.counts[p * self.classes + c][0])
+                    .map(|c| self.counts[p * self.classes + c])
                     .collect()
             })
             .collect();

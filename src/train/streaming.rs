@@ -132,7 +132,8 @@ pub fn train_streaming(
                 let included = parts_except(&[fold, folds]);
                 let regression = fit(&cache, streaming, options, classes, *candidate, included)?;
                 let only: Vec<bool> = (0..=folds).map(|p| p == fold).collect();
-                let evaluation = evaluate(&cache, &regression, &only, &survey.labels, 1.0)?.0;
+                let evaluation =
+                    evaluate(&cache, &regression, &only, &survey.labels, 1.0)?.evaluation;
                 let macro_f1 = evaluation.macro_f1 * 100.0;
                 totals[0] += evaluation.official.map_or(macro_f1, |o| o.value);
                 totals[1] += macro_f1;
@@ -174,7 +175,8 @@ pub fn train_streaming(
             parts_except(&[folds]),
         )?;
         let only: Vec<bool> = (0..=folds).map(|p| p == folds).collect();
-        let (_, logits, truth) = evaluate(&cache, &regression, &only, &survey.labels, 1.0)?;
+        let Scored { logits, truth, .. } =
+            evaluate(&cache, &regression, &only, &survey.labels, 1.0)?;
         let temperature = fit_temperature(&logits, &truth);
         let probabilities: Vec<Vec<f32>> = logits
             .into_iter()
@@ -406,7 +408,7 @@ fn evaluate(
     included: &[bool],
     labels: &[String],
     temperature: f32,
-) -> Result<(Evaluation, Vec<Vec<f32>>, Vec<usize>), TrainError> {
+) -> Result<Scored, TrainError> {
     let records = CachedRecords {
         cache,
         included: included.to_vec(),
@@ -435,9 +437,19 @@ fn evaluate(
             p
         })
         .collect();
-    Ok((
-        Evaluation::compute(labels, &truth, &probabilities),
+    Ok(Scored {
+        evaluation: Evaluation::compute(labels, &truth, &probabilities),
         logits,
         truth,
-    ))
+    })
+}
+
+/// Rows of the cache scored by a model.
+struct Scored {
+    /// Their figures.
+    evaluation: Evaluation,
+    /// Their class scores before softmax.
+    logits: Vec<Vec<f32>>,
+    /// Their classes.
+    truth: Vec<usize>,
 }
