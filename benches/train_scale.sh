@@ -36,7 +36,7 @@ measure() { # label documents command... : prints one table row
     local label=$1 documents=$2; shift 2
     if ! /usr/bin/time -v -o "$WORK/time" "$@" > "$WORK/out" 2>&1; then
         echo "$label failed:" >&2; tail -5 "$WORK/out" >&2
-        printf '| %s | %s | failed | | |\n' "$label" "$documents"; return
+        printf '| %s | %s | failed | | | |\n' "$label" "$documents"; return
     fi
     local wall rss
     wall=$(python3 -c "
@@ -46,12 +46,14 @@ for line in open('$WORK/time'):
         parts = line.rsplit(' ', 1)[1].strip().split(':')
         print(sum(float(p) * 60 ** i for i, p in enumerate(reversed(parts))))")
     rss=$(awk '/Maximum resident set size/ {print $6}' "$WORK/time")
-    printf '| %s | %s | %.1f | %.0f | %.0f |\n' "$label" "$documents" "$wall" \
-        "$(echo "$documents / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+    # CPU seconds (user + system): on a shared machine wall time measures the neighbours too.
+    cpu=$(awk '/User time|System time/ {s += $4} END {print s}' "$WORK/time")
+    printf '| %s | %s | %.1f | %.0f | %.1f | %.0f |\n' "$label" "$documents" "$wall" \
+        "$(echo "$documents / $wall" | bc -l)" "$cpu" "$(echo "$rss / 1024" | bc -l)"
 }
 
-echo "| run | documents | wall s | docs/s | peak RSS MB |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| run | documents | wall s | docs/s (wall) | CPU s | peak RSS MB |"
+echo "| --- | --- | --- | --- | --- | --- |"
 for n in ${SIZES//,/ }; do
     data=$WORK/corpus-$n.jsonl
     "${PY[@]}" build --out "$data" --documents "$n" >&2
