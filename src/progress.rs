@@ -31,6 +31,39 @@ pub struct PlainProgress {
     last_line: Mutex<Instant>,
     /// Set when the step ends; a spinner's ticker thread stops on it.
     finished: Arc<AtomicBool>,
+    /// The steps are bytes: lines show a share of the total and the time left.
+    bytes: bool,
+}
+
+impl PlainProgress {
+    /// Writes a line for `position` if the last one is old enough.
+    fn report(&self, position: u64) {
+        let Ok(mut last) = self.last_line.lock() else {
+            return;
+        };
+        if last.elapsed() < PLAIN_INTERVAL {
+            return;
+        }
+        *last = Instant::now();
+        let elapsed = self.started.elapsed().as_secs_f64();
+        match (self.length, self.bytes) {
+            (Some(total), true) if position > 0 => {
+                let left = elapsed * (total.saturating_sub(position)) as f64 / position as f64;
+                eprintln!(
+                    "{}: {:.1} of {:.1} MB ({:.0}%), {:.1} MB/s, ETA {left:.0} s",
+                    self.message,
+                    position as f64 / 1e6,
+                    total as f64 / 1e6,
+                    100.0 * position as f64 / total.max(1) as f64,
+                    position as f64 / 1e6 / elapsed.max(1e-9)
+                );
+            }
+            _ => {
+                let length = self.length.map_or(String::new(), |l| format!("/{l}"));
+                eprintln!("{}: {position}{length} ({elapsed:.0} s)", self.message);
+            }
+        }
+    }
 }
 
 impl Progress {
@@ -75,6 +108,39 @@ impl Progress {
         }
     }
 
+    /// A bar of `total` bytes (a file being read), with the rate and the time left.
+    pub fn bytes(total: u64, message: &str) -> Self {
+        if std::io::stderr().is_terminal() {
+            let style = ProgressStyle::with_template(
+                "{msg:>16} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            Self::Terminal(
+                ProgressBar::new(total)
+                    .with_style(style)
+                    .with_message(message.to_string()),
+            )
+        } else {
+            eprintln!("{message}: 0 of {total} bytes");
+            let mut plain = Self::plain(message, Some(total));
+            if let Self::Plain(p) = &mut plain {
+                p.bytes = true;
+            }
+            plain
+        }
+    }
+
+    /// Moves to `position` (bytes read so far, for a [`bytes`](Self::bytes) bar).
+    pub fn set_position(&self, position: u64) {
+        match self {
+            Self::Terminal(bar) => bar.set_position(position),
+            Self::Plain(plain) => {
+                let before = plain.position.swap(position, Ordering::Relaxed);
+                plain.report(position.max(before));
+            }
+        }
+    }
+
     fn plain(message: &str, length: Option<u64>) -> Self {
         let now = Instant::now();
         Self::Plain(PlainProgress {
@@ -84,6 +150,7 @@ impl Progress {
             started: now,
             last_line: Mutex::new(now),
             finished: Arc::new(AtomicBool::new(false)),
+            bytes: false,
         })
     }
 
@@ -93,18 +160,7 @@ impl Progress {
             Self::Terminal(bar) => bar.inc(delta),
             Self::Plain(plain) => {
                 let position = plain.position.fetch_add(delta, Ordering::Relaxed) + delta;
-                let Ok(mut last) = plain.last_line.lock() else {
-                    return;
-                };
-                if last.elapsed() >= PLAIN_INTERVAL {
-                    *last = Instant::now();
-                    let length = plain.length.map_or(String::new(), |l| format!("/{l}"));
-                    eprintln!(
-                        "{}: {position}{length} ({:.0} s)",
-                        plain.message,
-                        plain.started.elapsed().as_secs_f64()
-                    );
-                }
+                plain.report(position);
             }
         }
     }

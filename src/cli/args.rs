@@ -172,7 +172,8 @@ pub(super) struct TrainArgs {
     /// What the model decides.
     #[arg(long, value_enum)]
     pub(super) task: TaskArg,
-    /// Labeled data: .jsonl, .jsonl.gz, .csv (fields text, title, target, topic|stance).
+    /// Labeled data: .jsonl, .jsonl.gz, .csv, .csv.gz, .parquet (fields text, title, target,
+    /// topic|stance).
     #[arg(long)]
     pub(super) data: PathBuf,
     #[command(flatten)]
@@ -238,6 +239,27 @@ pub(super) struct TrainArgs {
     /// as they must for a target never seen in training.
     #[arg(long, default_value_t = 0.0)]
     pub(super) untargeted_copies: f32,
+    #[command(flatten)]
+    pub(super) streaming: StreamingArgs,
+}
+
+/// Training on corpora larger than memory.
+#[derive(Args)]
+pub(super) struct StreamingArgs {
+    /// Read the data as a stream (twice) and fit from a disk cache of the features by SGD,
+    /// in memory that does not grow with the number of documents.
+    #[arg(long)]
+    pub(super) streaming: bool,
+    /// With --streaming: passes of the optimiser over the feature cache, per fit.
+    #[arg(long, default_value_t = 10, requires = "streaming")]
+    pub(super) epochs: usize,
+    /// With --streaming: the optimiser's starting learning rate.
+    #[arg(long, default_value_t = 0.5, requires = "streaming")]
+    pub(super) learning_rate: f64,
+    /// With --streaming: directory of the temporary feature cache (default: the system's
+    /// temporary directory).
+    #[arg(long, requires = "streaming")]
+    pub(super) cache_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -26,6 +26,14 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         }
     };
     let defaults = FeatureSettings::default();
+    let streaming = args
+        .streaming
+        .streaming
+        .then(|| train::streaming::StreamingOptions {
+            epochs: args.streaming.epochs,
+            learning_rate: args.streaming.learning_rate,
+            cache_dir: args.streaming.cache_dir.unwrap_or_else(std::env::temp_dir),
+        });
     let options = train::TrainOptions {
         task,
         data: args.data,
@@ -61,7 +69,10 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         command,
     };
     let select_by = options.select_by;
-    let outcome = train::train(&options)?;
+    let outcome = match &streaming {
+        Some(streaming) => train::streaming::train_streaming(&options, streaming)?,
+        None => train::train(&options)?,
+    };
     print_selection(&outcome, select_by);
     match &outcome.validation {
         Some(evaluation) => print!(

@@ -14,6 +14,8 @@ mod csv;
 pub mod groups;
 mod jsonl;
 mod offsets;
+mod parquet;
+pub mod stream;
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -72,7 +74,7 @@ pub enum CorpusError {
         source: std::io::Error,
     },
     /// The file name does not say which format it is in.
-    #[error("{path}: unknown data format (expected .jsonl, .jsonl.gz, .csv or .csv.gz)")]
+    #[error("{path}: unknown data format (expected .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet)")]
     UnknownFormat {
         /// The file.
         path: PathBuf,
@@ -85,6 +87,18 @@ pub enum CorpusError {
         /// The line.
         line: usize,
         /// The parser's message.
+        message: String,
+    },
+    /// A Parquet row could not be read or lacks what a record needs.
+    #[error("{path}: row group {row_group}, row {row}: {message}")]
+    MalformedRow {
+        /// The file.
+        path: PathBuf,
+        /// The row group (from 0).
+        row_group: usize,
+        /// The row within the row group (from 0).
+        row: u64,
+        /// What is wrong.
         message: String,
     },
     /// A record lacks a required field.
@@ -181,6 +195,27 @@ fn load_with(
     task: Option<Task>,
     fields: &FieldNames,
 ) -> Result<LabeledData, CorpusError> {
+    if path.to_string_lossy().to_lowercase().ends_with(".parquet") {
+        let mut stream = stream::ExampleStream::open(path, task, fields)?;
+        let examples = stream.by_ref().collect::<Result<Vec<_>, _>>()?;
+        if examples.is_empty() {
+            return Err(CorpusError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let digest = stream.digest();
+        let label_field = match (&fields.label, task) {
+            (Some(field), _) => field.clone(),
+            (None, Some(task)) => task.as_str().to_string(),
+            (None, None) => String::new(),
+        };
+        return Ok(LabeledData {
+            examples,
+            digest,
+            label_field,
+            other_fields: Vec::new(),
+        });
+    }
     let io = |source| CorpusError::Io {
         path: path.to_path_buf(),
         source,
@@ -406,3 +441,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod stream_tests;

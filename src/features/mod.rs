@@ -369,6 +369,30 @@ impl FeatureExtractor {
         })
     }
 
+    /// The extractor whose vocabulary is the keys of `document_frequency` (key → number of
+    /// documents it occurs in, over `documents` documents) that pass the settings' cuts:
+    /// what [`fit`](Self::fit) learns, counted elsewhere (e.g. by a pass over a stream).
+    pub fn from_document_frequencies(
+        settings: FeatureSettings,
+        document_frequency: FxHashMap<u64, u32>,
+        documents: usize,
+    ) -> Result<Self, FeatureError> {
+        settings.validate()?;
+        let vocabulary = Vocabulary::from_document_frequencies(
+            document_frequency,
+            documents,
+            settings.min_df,
+            settings.max_features,
+        )
+        .ok_or(FeatureError::EmptyVocabulary {
+            min_df: settings.min_df,
+        })?;
+        Ok(Self {
+            settings,
+            vocabulary,
+        })
+    }
+
     /// The settings this extractor was fitted with.
     pub fn settings(&self) -> &FeatureSettings {
         &self.settings

@@ -125,6 +125,12 @@ pub struct SoftmaxRegression {
 }
 
 impl SoftmaxRegression {
+    /// A regression from its weights (features × classes) and bias (one per class), as an
+    /// estimator other than this module's fit produces them.
+    pub fn from_parts(weights: Array2<f32>, bias: Array1<f32>) -> Self {
+        Self { weights, bias }
+    }
+
     /// Number of classes.
     pub fn classes(&self) -> usize {
         self.bias.len()

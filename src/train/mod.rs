@@ -2,8 +2,11 @@
 //! training part, reports figures on a held-out validation part, calibrates the
 //! probabilities on it, refits on all the data and writes the model file atomically.
 
+mod cache;
 mod fitting;
 pub mod selection;
+mod sgd;
+pub mod streaming;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -81,6 +84,21 @@ pub enum TrainError {
         /// The target field looked for.
         field: String,
     },
+    /// The disk feature cache of streaming training failed.
+    #[error(transparent)]
+    Cache(#[from] cache::CacheError),
+    /// The data file changed between two passes of streaming training.
+    #[error("{path}: the file changed while training read it; start again")]
+    DataChanged {
+        /// The data file.
+        path: PathBuf,
+    },
+}
+
+impl From<linfa::Error> for TrainError {
+    fn from(error: linfa::Error) -> Self {
+        Self::Estimator(error.into())
+    }
 }
 
 /// What to train and how.
@@ -277,8 +295,49 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     progress.finish_and_clear();
     let features = extractor.dimension();
 
+    let path = write_model(
+        options,
+        ModelParts {
+            labels,
+            digest: data.digest.clone(),
+            documents: examples.len() as u64,
+            validation: validation.as_ref(),
+            extractor,
+            regression,
+            temperature,
+            l2_penalty,
+        },
+    )?;
+    Ok(TrainOutcome {
+        path,
+        validation,
+        cross_validation: selection.scores.clone(),
+        selection,
+        edge_warnings,
+        features,
+        chosen,
+        temperature,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What a fit produced, to be written as a model file.
+struct ModelParts<'a> {
+    labels: Vec<String>,
+    digest: String,
+    documents: u64,
+    validation: Option<&'a Evaluation>,
+    extractor: crate::features::FeatureExtractor,
+    regression: crate::model::estimator::SoftmaxRegression,
+    temperature: f32,
+    l2_penalty: f64,
+}
+
+/// Writes the classifier of `parts` to `<out_dir>/<name>.model` (atomically) and returns
+/// the path.
+fn write_model(options: &TrainOptions, parts: ModelParts) -> Result<PathBuf, TrainError> {
     let mut metrics = std::collections::BTreeMap::new();
-    if let Some(evaluation) = &validation {
+    if let Some(evaluation) = parts.validation {
         metrics.insert("validation_accuracy".into(), evaluation.accuracy);
         metrics.insert("validation_macro_f1".into(), evaluation.macro_f1);
         metrics.insert(
@@ -292,28 +351,23 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     let metadata = ModelMetadata {
         name: options.name.clone(),
         task: options.task,
-        labels,
-        training_data_digest: data.digest.clone(),
-        training_documents: examples.len() as u64,
+        labels: parts.labels,
+        training_data_digest: parts.digest,
+        training_documents: parts.documents,
         trained_at: now_rfc3339(),
         training_command: options.command.clone(),
-        l2_penalty,
+        l2_penalty: parts.l2_penalty,
         metrics,
     };
-    let classifier = Classifier::new(metadata, extractor, regression, temperature);
+    let classifier = Classifier::new(
+        metadata,
+        parts.extractor,
+        parts.regression,
+        parts.temperature,
+    );
     let path = options.out_dir.join(format!("{}.model", options.name));
     Artifact::Classifier(Box::new(classifier)).save(&path)?;
-    Ok(TrainOutcome {
-        path,
-        validation,
-        cross_validation: selection.scores.clone(),
-        selection,
-        edge_warnings,
-        features,
-        chosen,
-        temperature,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(path)
 }
 
 fn check_name(name: &str) -> Result<(), TrainError> {
@@ -498,3 +552,6 @@ mod tests {
         assert!(matches!(negative, Err(TrainError::InvalidOption(_))));
     }
 }
+
+#[cfg(test)]
+mod streaming_tests;

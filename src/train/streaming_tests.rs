@@ -1,0 +1,195 @@
+//! Tests of streaming training: a model as good as the in-memory one on a small corpus,
+//! nothing left behind by a failed run, and a feature cache that refuses a file it did not
+//! write.
+
+use std::path::{Path, PathBuf};
+
+use super::cache::{CacheError, CacheWriter};
+use super::streaming::{train_streaming, StreamingOptions};
+use super::*;
+use crate::features::SparseVector;
+use crate::model::Classifier;
+use crate::text::Document;
+
+/// A two-topic corpus whose classes share most words: a fit has to weigh them right.
+fn corpus(documents: usize) -> String {
+    let sport = ["goal", "match", "coach", "league", "season"];
+    let money = ["shares", "profit", "market", "bank", "season"];
+    (0..documents)
+        .map(|i| {
+            let (label, words) = if i % 3 == 0 {
+                ("money", &money)
+            } else {
+                ("sport", &sport)
+            };
+            let text: Vec<&str> = (0..12)
+                .map(|k| match (i * 7 + k * 3) % 5 {
+                    0 | 1 => words[(i + k) % 5],
+                    2 => ["the", "a", "this"][k % 3],
+                    _ => ["week", "report", "today", "people"][(i + k) % 4],
+                })
+                .collect();
+            format!(
+                "{{\"text\": \"{} number{}\", \"topic\": \"{label}\"}}",
+                text.join(" "),
+                i % 50
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn options(data: PathBuf, out_dir: &Path, name: &str) -> TrainOptions {
+    TrainOptions {
+        task: Task::Topic,
+        data,
+        fields: FieldNames::default(),
+        name: name.into(),
+        out_dir: out_dir.into(),
+        validation: 0.2,
+        seed: 3,
+        features: FeatureSettings::default(),
+        target_features: None,
+        l2_penalties: vec![1e-4, 1e-3],
+        folds: 3,
+        class_weight_powers: vec![0.0],
+        select_by: SelectBy::MacroF1,
+        untargeted_copies: 0.0,
+        command: String::new(),
+        search_features: false,
+        budget: std::time::Duration::from_secs(600),
+    }
+}
+
+fn streaming(cache_dir: &Path) -> StreamingOptions {
+    StreamingOptions {
+        epochs: 10,
+        learning_rate: 0.5,
+        cache_dir: cache_dir.into(),
+    }
+}
+
+fn accuracy(model: &Classifier, texts: &[(String, String)]) -> f64 {
+    let labels = &model.metadata().labels;
+    let right = texts
+        .iter()
+        .filter(|(text, label)| {
+            let best = model.predict(&Document::new(text), 0).best();
+            labels[best] == *label
+        })
+        .count();
+    right as f64 / texts.len() as f64
+}
+
+#[test]
+fn a_streamed_model_classifies_as_well_as_the_in_memory_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache_dir = dir.path().join("cache");
+    std::fs::create_dir(&cache_dir).expect("cache dir");
+    let data = dir.path().join("train.jsonl");
+    std::fs::write(&data, corpus(600)).expect("write");
+    let outcome = train_streaming(
+        &options(data.clone(), dir.path(), "streamed"),
+        &streaming(&cache_dir),
+    )
+    .expect("streamed training");
+    assert_eq!(outcome.cross_validation.len(), 2);
+    let validation = outcome.validation.expect("validation figures");
+    assert!(validation.macro_f1 > 0.9, "{}", validation.macro_f1);
+    assert!(outcome.temperature.is_finite() && outcome.temperature > 0.0);
+    assert_eq!(std::fs::read_dir(&cache_dir).expect("cache dir").count(), 0);
+    train(&options(data, dir.path(), "in-memory")).expect("in-memory training");
+
+    let held_out: Vec<(String, String)> = corpus(900)
+        .lines()
+        .skip(600)
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("json");
+            (
+                record["text"].as_str().unwrap_or_default().to_string(),
+                record["topic"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let streamed = Classifier::load(&dir.path().join("streamed.model")).expect("load");
+    let in_memory = Classifier::load(&dir.path().join("in-memory.model")).expect("load");
+    assert_eq!(streamed.metadata().training_documents, 600);
+    let (streamed, in_memory) = (
+        accuracy(&streamed, &held_out),
+        accuracy(&in_memory, &held_out),
+    );
+    assert!(streamed > 0.9, "streamed accuracy {streamed}");
+    assert!(
+        (streamed - in_memory).abs() <= 0.02,
+        "{streamed} vs {in_memory}"
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_no_model_and_no_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache_dir = dir.path().join("cache");
+    std::fs::create_dir(&cache_dir).expect("cache dir");
+    let data = dir.path().join("broken.jsonl");
+    std::fs::write(&data, corpus(40) + "\n{\"text\": \"cut short\", \"topic\":").expect("write");
+    let err = train_streaming(&options(data, dir.path(), "broken"), &streaming(&cache_dir))
+        .expect_err("malformed last line");
+    assert!(err.to_string().contains("broken.jsonl:41:"), "{err}");
+    assert!(!dir.path().join("broken.model").exists());
+    assert_eq!(std::fs::read_dir(&cache_dir).expect("cache dir").count(), 0);
+
+    let one = dir.path().join("one.jsonl");
+    std::fs::write(
+        &one,
+        "{\"text\": \"a\", \"topic\": \"x\"}\n{\"text\": \"b\", \"topic\": \"x\"}\n",
+    )
+    .expect("write");
+    let err = train_streaming(&options(one, dir.path(), "one"), &streaming(&cache_dir))
+        .expect_err("one class");
+    assert!(matches!(err, TrainError::OneClass { .. }), "{err}");
+    let mut bad_epochs = streaming(&cache_dir);
+    bad_epochs.epochs = 0;
+    let data = dir.path().join("fine.jsonl");
+    std::fs::write(&data, corpus(30)).expect("write");
+    let err =
+        train_streaming(&options(data, dir.path(), "epochs"), &bad_epochs).expect_err("no epochs");
+    assert!(err.to_string().contains("epochs"), "{err}");
+    assert_eq!(std::fs::read_dir(&cache_dir).expect("cache dir").count(), 0);
+}
+
+#[test]
+fn the_cache_refuses_a_file_it_did_not_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = CacheWriter::create(dir.path(), [7; 32], 4, 2, 2).expect("create");
+    let row = SparseVector {
+        indices: vec![1, 3],
+        values: vec![0.6, 0.8],
+    };
+    for class in [0, 1, 0] {
+        writer.push(class, 1, &row).expect("push");
+    }
+    let cache = writer.finish().expect("finish");
+    assert_eq!(cache.class_counts(&[false, true, false]), [2, 1]);
+    let mut block = super::cache::Block::default();
+    cache
+        .reader()
+        .expect("reader")
+        .read_block(0, &mut block)
+        .expect("block");
+    assert_eq!(block.row(2), (&[1u32, 3][..], &[0.6f32, 0.8][..]));
+    let path = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .next()
+        .expect("the cache file")
+        .expect("entry")
+        .path();
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes[10] ^= 1;
+    std::fs::write(&path, &bytes).expect("write");
+    assert!(matches!(cache.reader(), Err(CacheError::Invalid { .. })));
+    bytes.truncate(bytes.len() - 1);
+    std::fs::write(&path, &bytes).expect("write");
+    assert!(matches!(cache.reader(), Err(CacheError::Invalid { .. })));
+    drop(cache);
+    assert!(!path.exists(), "the cache file outlived its cache");
+}
