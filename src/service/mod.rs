@@ -247,19 +247,34 @@ impl DocumentService {
         top_k: usize,
     ) -> (Option<pb::Prediction>, pb::TargetEvidence) {
         let finder = MentionFinder::new(target, models.aliases());
-        let read = TargetStance::read(&model.classifier, &finder, target, text);
+        let (read, answer) = self.named_stance(&finder, model, target, text);
         let metadata = model.classifier.metadata();
-        let stance = read.probabilities.clone().map(|probabilities| {
+        let stance = answer.map(|answer| convert::prediction(metadata, answer, top_k));
+        let entry = finder.entry().map(|e| e.name.as_str());
+        let evidence = convert::target_evidence(text, metadata, &read, entry, max_evidence);
+        (stance, evidence)
+    }
+
+    /// The sentence-level `model`'s reading of `text` toward `target` (found by `finder`) and
+    /// the document's stance (absent when `text` never mentions it), counted in the answer
+    /// metrics: what every protocol's named-target stance calls.
+    pub(crate) fn named_stance(
+        &self,
+        finder: &MentionFinder,
+        model: &ServedClassifier,
+        target: &str,
+        text: &str,
+    ) -> (TargetStance, Option<Prediction>) {
+        let read = TargetStance::read(&model.classifier, finder, target, text);
+        let answer = read.probabilities.clone().map(|probabilities| {
             let answer = Prediction {
                 probabilities,
                 explanation: Vec::new(),
             };
             self.counters.record(model, answer.best());
-            convert::prediction(metadata, answer, top_k)
+            answer
         });
-        let entry = finder.entry().map(|e| e.name.as_str());
-        let evidence = convert::target_evidence(text, metadata, &read, entry, max_evidence);
-        (stance, evidence)
+        (read, answer)
     }
 
     fn check_text(

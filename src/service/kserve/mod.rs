@@ -24,7 +24,6 @@ use crate::mentions::MentionFinder;
 use crate::pb::inference::{self as v2, grpc_inference_service_server::GrpcInferenceService};
 use crate::stance::route;
 use crate::telemetry::{self, RequestContext};
-use crate::text::Document;
 pub use error::InferError;
 use models::{V2Model, TARGET_SLOT, TEXT_SLOT, TITLE_SLOT};
 use parameters::{ClassifyParameters, SummaryParameters};
@@ -110,23 +109,17 @@ fn infer(
                             field: "target",
                         }));
                     }
-                    // A sentence-level model reads the mentions of the target in the text
-                    // it is given, found as the native API finds them in each sentence.
-                    let mentions: Vec<std::ops::Range<usize>> = match document.target {
+                    // A sentence-level model answers as Classify does toward a named
+                    // target: read off the sentences that mention it, none when none do.
+                    match document.target {
                         Some(target) if sentence_level => {
-                            MentionFinder::new(target, models.aliases())
-                                .find(document.text)
-                                .iter()
-                                .map(|mention| mention.start..mention.end)
-                                .collect()
+                            let finder = MentionFinder::new(target, models.aliases());
+                            Ok(core
+                                .named_stance(&finder, classifier, target, document.text)
+                                .1)
                         }
-                        _ => Vec::new(),
-                    };
-                    let document = Document {
-                        mentions: &mentions,
-                        ..document
-                    };
-                    Ok(core.predict(classifier, &document, 0))
+                        _ => Ok(Some(core.predict(classifier, &document, 0))),
+                    }
                 })
                 .collect::<Result<Vec<_>, InferError>>()?;
             let labels = &classifier.classifier.metadata().labels;

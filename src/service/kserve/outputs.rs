@@ -87,9 +87,12 @@ pub(super) fn requested(
 
 /// The `wanted` outputs of a classifier with `labels` for `answers` (one per document);
 /// `top_k` classes (`None`, 0 or more than there are: all) in `top_labels`/`top_scores`.
+/// A document without an answer (a sentence-level model's target that the text never
+/// mentions) gets an empty label, confidence 0 and scores of 0, as the native API leaves
+/// out its stance.
 pub(super) fn classifications<'a>(
     labels: &'a [String],
-    answers: &[Prediction],
+    answers: &[Option<Prediction>],
     top_k: Option<usize>,
     wanted: &[Output],
 ) -> Vec<Tensor<'a>> {
@@ -99,42 +102,56 @@ pub(super) fn classifications<'a>(
         Some(k) if k > 0 && k < classes => k,
         _ => classes,
     };
-    let ranked: Vec<Vec<usize>> = if wanted
+    let zeros = vec![0.0_f32; classes];
+    let probabilities = |a: &'_ Option<Prediction>| -> Vec<f32> {
+        a.as_ref()
+            .map_or_else(|| zeros.clone(), |a| a.probabilities.clone())
+    };
+    // Per document: the classes in rank order, or `None` without an answer.
+    let ranked: Vec<Option<Vec<usize>>> = if wanted
         .iter()
         .any(|o| matches!(o, Output::TopLabels | Output::TopScores))
     {
         answers
             .iter()
             .map(|a| {
-                let mut ranked = convert::ranking(labels, &a.probabilities);
-                ranked.truncate(k);
-                ranked
+                a.as_ref().map(|a| {
+                    let mut ranked = convert::ranking(labels, &a.probabilities);
+                    ranked.truncate(k);
+                    ranked
+                })
             })
             .collect()
     } else {
         Vec::new()
     };
     let label = |class: usize| Cow::Borrowed(labels[class].as_str());
+    let no_label = || Cow::Borrowed("");
     wanted
         .iter()
         .map(|&output| {
             let (shape, data) = match output {
                 Output::Label => (
                     vec![batch],
-                    Data::Bytes(answers.iter().map(|a| label(a.best())).collect()),
+                    Data::Bytes(
+                        answers
+                            .iter()
+                            .map(|a| a.as_ref().map_or_else(no_label, |a| label(a.best())))
+                            .collect(),
+                    ),
                 ),
                 Output::Confidence => (
                     vec![batch],
-                    Data::Fp32(answers.iter().map(|a| a.probabilities[a.best()]).collect()),
-                ),
-                Output::Scores => (
-                    vec![batch, classes as i64],
                     Data::Fp32(
                         answers
                             .iter()
-                            .flat_map(|a| a.probabilities.iter().copied())
+                            .map(|a| a.as_ref().map_or(0.0, |a| a.probabilities[a.best()]))
                             .collect(),
                     ),
+                ),
+                Output::Scores => (
+                    vec![batch, classes as i64],
+                    Data::Fp32(answers.iter().flat_map(probabilities).collect()),
                 ),
                 Output::Classes => (
                     vec![classes as i64],
@@ -142,7 +159,15 @@ pub(super) fn classifications<'a>(
                 ),
                 Output::TopLabels => (
                     vec![batch, k as i64],
-                    Data::Bytes(ranked.iter().flatten().map(|&c| label(c)).collect()),
+                    Data::Bytes(
+                        ranked
+                            .iter()
+                            .flat_map(|r| match r {
+                                Some(r) => r.iter().map(|&c| label(c)).collect::<Vec<_>>(),
+                                None => vec![no_label(); k],
+                            })
+                            .collect(),
+                    ),
                 ),
                 Output::TopScores => (
                     vec![batch, k as i64],
@@ -150,7 +175,12 @@ pub(super) fn classifications<'a>(
                         ranked
                             .iter()
                             .zip(answers)
-                            .flat_map(|(r, a)| r.iter().map(|&c| a.probabilities[c]))
+                            .flat_map(|(r, a)| match (r, a) {
+                                (Some(r), Some(a)) => {
+                                    r.iter().map(|&c| a.probabilities[c]).collect::<Vec<_>>()
+                                }
+                                _ => vec![0.0; k],
+                            })
                             .collect(),
                     ),
                 ),
@@ -335,33 +365,49 @@ mod tests {
     fn classifier_outputs_hold_every_document_in_class_order() {
         let labels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
         let answers = [
-            Prediction {
+            Some(Prediction {
                 probabilities: vec![0.2, 0.5, 0.3],
                 explanation: Vec::new(),
-            },
-            Prediction {
+            }),
+            None,
+            Some(Prediction {
                 probabilities: vec![0.6, 0.1, 0.3],
                 explanation: Vec::new(),
-            },
+            }),
         ];
         let wanted = [
             Output::Label,
             Output::Scores,
             Output::TopLabels,
             Output::TopScores,
+            Output::Confidence,
         ];
         let tensors = classifications(&labels, &answers, Some(2), &wanted);
-        assert_eq!(tensors[0].data, Data::Bytes(vec!["b".into(), "a".into()]));
-        assert_eq!(tensors[1].shape, [2, 3]);
+        assert_eq!(
+            tensors[0].data,
+            Data::Bytes(vec!["b".into(), "".into(), "a".into()])
+        );
+        assert_eq!(tensors[1].shape, [3, 3]);
         assert_eq!(
             tensors[1].data,
-            Data::Fp32(vec![0.2, 0.5, 0.3, 0.6, 0.1, 0.3])
+            Data::Fp32(vec![0.2, 0.5, 0.3, 0.0, 0.0, 0.0, 0.6, 0.1, 0.3])
         );
-        assert_eq!(tensors[2].shape, [2, 2]);
+        assert_eq!(tensors[2].shape, [3, 2]);
         assert_eq!(
             tensors[2].data,
-            Data::Bytes(vec!["b".into(), "c".into(), "a".into(), "c".into()])
+            Data::Bytes(vec![
+                "b".into(),
+                "c".into(),
+                "".into(),
+                "".into(),
+                "a".into(),
+                "c".into()
+            ])
         );
-        assert_eq!(tensors[3].data, Data::Fp32(vec![0.5, 0.3, 0.6, 0.3]));
+        assert_eq!(
+            tensors[3].data,
+            Data::Fp32(vec![0.5, 0.3, 0.0, 0.0, 0.6, 0.3])
+        );
+        assert_eq!(tensors[4].data, Data::Fp32(vec![0.5, 0.0, 0.6]));
     }
 }
