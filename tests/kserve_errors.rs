@@ -291,7 +291,12 @@ async fn the_native_api_s_auth_deadlines_and_admission_apply() {
         .model_infer(with_metadata(request(), token, Some("0n")))
         .await
         .expect_err("deadline already passed");
-    assert_eq!(expired.code(), Code::DeadlineExceeded, "{expired:?}");
+    // tonic's client enforces the same grpc-timeout itself and, on a loaded machine, its own
+    // timer can fire first (CANCELLED "Timeout expired"); either way the call does not run.
+    assert!(
+        matches!(expired.code(), Code::DeadlineExceeded | Code::Cancelled),
+        "{expired:?}"
+    );
 
     // Batches of long documents on the one worker: past two in flight, calls are shed.
     let long = "The committee met again to discuss the budget. ".repeat(2000);
