@@ -21,14 +21,22 @@ pub(super) fn read(path: &Path, reader: impl Read) -> Result<Vec<(usize, Record)
             let line = e.position().map_or(0, |p| p.line() as usize);
             malformed(line, e)
         })?;
-        let line = row.position().map_or(0, |p| p.line() as usize);
-        let record = headers
-            .iter()
-            .zip(row.iter())
-            .filter(|(_, cell)| !cell.is_empty())
-            .map(|(name, cell)| (name.to_string(), cell.into()))
-            .collect();
-        records.push((line, record));
+        records.push(numbered_record(&headers, &row));
     }
     Ok(records)
+}
+
+/// The record of one CSV `row` under `headers` (empty cells left out), with its line number.
+pub(super) fn numbered_record(
+    headers: &::csv::StringRecord,
+    row: &::csv::StringRecord,
+) -> (usize, Record) {
+    let line = row.position().map_or(0, |p| p.line() as usize);
+    let record = headers
+        .iter()
+        .zip(row.iter())
+        .filter(|(_, cell)| !cell.is_empty())
+        .map(|(name, cell)| (name.to_string(), cell.into()))
+        .collect();
+    (line, record)
 }

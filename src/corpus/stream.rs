@@ -195,16 +195,7 @@ impl ExampleStream {
                 let mut row = ::csv::StringRecord::new();
                 match csv.read_record(&mut row) {
                     Ok(false) => None,
-                    Ok(true) => {
-                        let line = row.position().map_or(0, |p| p.line() as usize);
-                        let record = headers
-                            .iter()
-                            .zip(row.iter())
-                            .filter(|(_, cell)| !cell.is_empty())
-                            .map(|(name, cell)| (name.to_string(), cell.into()))
-                            .collect();
-                        Some(Ok((line, record)))
-                    }
+                    Ok(true) => Some(Ok(super::csv::numbered_record(headers, &row))),
                     Err(e) => {
                         let line = e.position().map_or(0, |p| p.line() as usize);
                         Some(Err(malformed(line, e.to_string())))

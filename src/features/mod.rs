@@ -354,19 +354,7 @@ impl FeatureExtractor {
                 *document_frequency.entry(*key).or_insert(0) += 1;
             }
         }
-        let vocabulary = Vocabulary::from_document_frequencies(
-            document_frequency,
-            docs.len(),
-            settings.min_df,
-            settings.max_features,
-        )
-        .ok_or(FeatureError::EmptyVocabulary {
-            min_df: settings.min_df,
-        })?;
-        Ok(Self {
-            settings,
-            vocabulary,
-        })
+        Self::from_document_frequencies(settings, document_frequency, docs.len())
     }
 
     /// The extractor whose vocabulary is the keys of `document_frequency` (key → number of

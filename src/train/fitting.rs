@@ -140,17 +140,27 @@ fn class_weights(
     if power == 0.0 {
         return None;
     }
-    let mut counts = vec![0usize; classes];
+    let mut counts = vec![0u64; classes];
     rows.iter().for_each(|i| counts[targets[*i]] += 1);
-    let n = rows.len() as f64;
+    weights_from_counts(&counts, power)
+}
+
+/// Class weights (n / (k · count))^power from the number of rows of each of the k classes
+/// (n rows in all; a class without rows weighs 0); `None` for power 0.
+pub(super) fn weights_from_counts(counts: &[u64], power: f64) -> Option<Vec<f64>> {
+    if power == 0.0 {
+        return None;
+    }
+    let classes = counts.len() as f64;
+    let n = counts.iter().sum::<u64>() as f64;
     Some(
         counts
             .iter()
-            .map(|c| {
-                if *c == 0 {
+            .map(|&c| {
+                if c == 0 {
                     0.0
                 } else {
-                    (n / (classes as f64 * *c as f64)).powf(power)
+                    (n / (classes * c as f64)).powf(power)
                 }
             })
             .collect(),

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::cache::{CacheWriter, CachedRecords, CachedTargets, FeatureCache, VALIDATION_PART};
+use super::fitting::weights_from_counts;
 use super::selection::{FeatureTrial, Selection};
 use super::sgd::StreamingSoftmaxParams;
 use super::{
@@ -393,19 +394,7 @@ fn fit(
     included: Vec<bool>,
 ) -> Result<crate::model::estimator::SoftmaxRegression, TrainError> {
     let counts = cache.class_counts(&included);
-    let class_weights = (candidate.class_weight_power != 0.0).then(|| {
-        let n: u64 = counts.iter().sum();
-        counts
-            .iter()
-            .map(|c| {
-                if *c == 0 {
-                    0.0
-                } else {
-                    (n as f64 / (classes as f64 * *c as f64)).powf(candidate.class_weight_power)
-                }
-            })
-            .collect()
-    });
+    let class_weights = weights_from_counts(&counts, candidate.class_weight_power);
     let params = StreamingSoftmaxParams {
         classes,
         l2_penalty: candidate.l2,
