@@ -197,8 +197,8 @@ pub(super) struct TrainArgs {
     #[arg(long, value_parser = parse_range)]
     pub(super) word_ngrams: Option<NgramRange>,
     /// Character n-gram lengths within words, e.g. 2-5, or "none" [default: none].
-    #[arg(long, value_parser = parse_optional_range)]
-    pub(super) char_ngrams: Option<Option<NgramRange>>,
+    #[arg(long, value_parser = parse_char_ngrams)]
+    pub(super) char_ngrams: Option<CharNgramsArg>,
     /// Keep features seen in at least this many training documents [default: 2].
     #[arg(long)]
     pub(super) min_df: Option<u32>,
@@ -336,11 +336,16 @@ pub(super) struct SummarizeArgs {
 }
 
 /// Parses an n-gram length range or `none`.
-fn parse_optional_range(value: &str) -> Result<Option<NgramRange>, String> {
+/// The value of `--char-ngrams`: lengths, or `None` for "none". A type of its own, since
+/// clap reads a field of type `Option<Option<T>>` as a flag whose value may be left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct CharNgramsArg(pub(super) Option<NgramRange>);
+
+fn parse_char_ngrams(value: &str) -> Result<CharNgramsArg, String> {
     if value.eq_ignore_ascii_case("none") {
-        return Ok(None);
+        return Ok(CharNgramsArg(None));
     }
-    parse_range(value).map(Some)
+    parse_range(value).map(|range| CharNgramsArg(Some(range)))
 }
 
 /// Parses an n-gram length range, `min-max` or a single length.

@@ -50,7 +50,7 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
         budget: args.budget,
         features: FeatureSettings {
             word_ngrams: args.word_ngrams.unwrap_or(defaults.word_ngrams),
-            char_ngrams: args.char_ngrams.unwrap_or(defaults.char_ngrams),
+            char_ngrams: args.char_ngrams.map_or(defaults.char_ngrams, |arg| arg.0),
             min_df: args.min_df.unwrap_or(defaults.min_df),
             max_features: args.max_features,
             sublinear_tf: !args.raw_tf,

@@ -76,3 +76,48 @@ fn load_models(dir: &Path) -> Result<Arc<ReloadableModelSet>> {
         ReloadableModelSet::open(dir).context("loading models")?,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+    use crate::features::NgramRange;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn char_ngrams_take_lengths_or_none() {
+        let train = |extra: &[&str]| {
+            let mut args = vec!["docclass", "train", "--task", "topic", "--data", "x.jsonl"];
+            args.extend_from_slice(&["--name", "x"]);
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).expect("parses").command {
+                Command::Train(train) => train.char_ngrams.map(|arg| arg.0),
+                _ => panic!("not train"),
+            }
+        };
+        assert_eq!(train(&[]), None);
+        assert_eq!(
+            train(&["--char-ngrams", "2-5"]),
+            Some(Some(NgramRange { min: 2, max: 5 }))
+        );
+        assert_eq!(train(&["--char-ngrams", "none"]), Some(None));
+        assert!(Cli::try_parse_from([
+            "docclass",
+            "train",
+            "--task",
+            "topic",
+            "--data",
+            "x",
+            "--name",
+            "x",
+            "--char-ngrams",
+            "two-five"
+        ])
+        .is_err());
+    }
+}
