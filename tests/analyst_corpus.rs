@@ -3,7 +3,7 @@
 //! outlet never gets; `--group-field` keeps outlets apart. Training says which fields it
 //! read and warns about the others; labels that are identifiers and stance without targets
 //! are refused; `evaluate --predictions` writes every document's answer and `--compare`
-//! pairs two such files.
+//! pairs two such files. `--streaming` training keeps outlets apart the same way.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -114,6 +114,64 @@ fn grouping_by_outlet_gives_the_figure_an_unseen_outlet_gets() {
     // Mixed folds see every outlet in training and read its word; grouped folds cannot.
     assert!(mixed_cv > 95.0, "mixed folds: {mixed_cv}\n{mixed}");
     assert!(grouped_cv < 70.0, "grouped folds: {grouped_cv}\n{grouped}");
+}
+
+#[test]
+fn streaming_training_keeps_outlets_apart_as_in_memory_training_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("outlets.jsonl");
+    write_outlet_corpus(&data);
+    let data = data.to_str().expect("utf-8 path");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let common = [
+        "train",
+        "--task",
+        "topic",
+        "--data",
+        data,
+        "--label-field",
+        "bias",
+        "--out",
+        out,
+        "--word-ngrams",
+        "1-1",
+        "--min-df",
+        "1",
+        "--l2",
+        "1e-3,1e-2",
+        "--streaming",
+        "--cache-dir",
+        out,
+    ];
+    let mixed = succeeded(&docclass(&[&common[..], &["--name", "mixed"]].concat()));
+    let grouped = succeeded(&docclass(
+        &[
+            &common[..],
+            &["--name", "grouped", "--group-field", "source"],
+        ]
+        .concat(),
+    ));
+    assert!(
+        grouped.contains(
+            "groups kept whole in validation: the 12 values of `source` (0 records have none"
+        ),
+        "{grouped}"
+    );
+    let (mixed_cv, grouped_cv) = (best_cv_macro_f1(&mixed), best_cv_macro_f1(&grouped));
+    assert!(mixed_cv > 95.0, "mixed folds: {mixed_cv}\n{mixed}");
+    assert!(grouped_cv < 70.0, "grouped folds: {grouped_cv}\n{grouped}");
+    for name in ["mixed", "grouped"] {
+        assert!(dir.path().join(format!("{name}.model")).exists());
+    }
+    let left_behind: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".cache"))
+        .collect();
+    assert!(
+        left_behind.is_empty(),
+        "feature caches left: {left_behind:?}"
+    );
 }
 
 #[test]

@@ -99,9 +99,16 @@ async fn a_flood_of_one_byte_data_frames_is_cut_off() {
         .await
         .expect("connection task");
     let error = ended.expect_err("the server closes the connection");
-    assert_eq!(
-        error.reason(),
-        Some(h2::Reason::ENHANCE_YOUR_CALM),
+    // The GOAWAY is read when the client is between batches; when the close meets the
+    // client mid-write, the client sees the socket's end (broken pipe or reset) instead.
+    let cut = error.get_io().is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        )
+    });
+    assert!(
+        error.reason() == Some(h2::Reason::ENHANCE_YOUR_CALM) || cut,
         "closed for the flood: {error}"
     );
     // The server serves other connections as before.

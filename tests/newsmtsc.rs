@@ -53,3 +53,56 @@ fn newsmtsc_meets_its_bars_with_the_offsets_read_by_default() {
         );
     }
 }
+
+/// Training on rows that give the mention's offsets, with no `--target-features`, chooses
+/// the mention features and says so, in memory and `--streaming`.
+#[test]
+fn training_on_mention_offsets_chooses_mention_features_by_itself() {
+    let train = shared_dir().join("data/newsmtsc/train.jsonl");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sample = dir.path().join("sample.jsonl");
+    let content = std::fs::read_to_string(&train).expect("read train");
+    let rows: Vec<&str> = content.lines().take(1500).collect();
+    std::fs::write(&sample, rows.join("\n")).expect("write sample");
+    let out = dir.path().to_str().expect("utf-8 path");
+    for streaming in [false, true] {
+        let mut args = vec![
+            "train",
+            "--task",
+            "stance",
+            "--data",
+            sample.to_str().expect("utf-8 path"),
+            "--name",
+            "auto",
+            "--out",
+            out,
+            "--l2",
+            "1e-4",
+            "--word-ngrams",
+            "1-2",
+        ];
+        if streaming {
+            args.extend(["--streaming", "--cache-dir", out]);
+        }
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_docclass"))
+            .args(&args)
+            .output()
+            .expect("run docclass");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "{printed}");
+        assert!(
+            printed.contains(
+                "target features: mention (the data says where the text mentions `target`"
+            ),
+            "streaming {streaming}: {printed}"
+        );
+        assert!(
+            printed.contains("sublinear TF, mention features,"),
+            "streaming {streaming}: {printed}"
+        );
+    }
+}

@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::corpus::{self, CorpusError, Example, FieldNames};
 use crate::evaluate::Evaluation;
-use crate::features::{FeatureError, FeatureSettings, TargetFeatures};
+use crate::features::{FeatureError, FeatureSettings, MentionSettings, TargetFeatures};
 use crate::model::artifact::{Artifact, ArtifactError};
 use crate::model::estimator::{softmax_in_place, EstimatorError};
 use crate::model::{Classifier, ModelMetadata, Task};
@@ -202,11 +202,18 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         });
     }
     let mut settings = options.features.clone();
-    settings.target_features = options.target_features.unwrap_or(if has_targets {
-        TargetFeatures::PerTarget
-    } else {
-        TargetFeatures::Ignore
-    });
+    let has_mentions = examples.iter().any(|e| !e.mentions.is_empty());
+    settings.target_features = match options.target_features {
+        Some(chosen) => chosen,
+        None => {
+            let chosen = default_target_features(has_targets, has_mentions);
+            eprintln!(
+                "{}",
+                summary::describe_target_default(&chosen, &options.fields)
+            );
+            chosen
+        }
+    };
     settings.validate()?;
     if options.untargeted_copies > 0.0 && settings.target_features != TargetFeatures::PerTarget {
         return Err(TrainError::InvalidOption(
@@ -319,6 +326,17 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         temperature,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The target features used when none were asked for: mention features when the data says
+/// where its text mentions the target (stance toward a named target, as NewsMTSC labels it),
+/// else per-target features when it has targets, else none.
+pub fn default_target_features(has_targets: bool, has_mentions: bool) -> TargetFeatures {
+    match (has_targets, has_mentions) {
+        (true, true) => TargetFeatures::Mention(MentionSettings::default()),
+        (true, false) => TargetFeatures::PerTarget,
+        (false, _) => TargetFeatures::Ignore,
+    }
 }
 
 /// What a fit produced, to be written as a model file.
@@ -483,6 +501,23 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mention_offsets_choose_mention_features_when_none_were_asked_for() {
+        assert!(matches!(
+            default_target_features(true, true),
+            TargetFeatures::Mention(_)
+        ));
+        assert_eq!(
+            default_target_features(true, false),
+            TargetFeatures::PerTarget
+        );
+        assert_eq!(default_target_features(false, true), TargetFeatures::Ignore);
+        assert_eq!(
+            default_target_features(false, false),
+            TargetFeatures::Ignore
+        );
+    }
 
     fn options(
         task: Task,

@@ -11,7 +11,7 @@ use super::fitting::{logits, params, probabilities, training_set, Candidate};
 use super::{TrainError, TrainOptions};
 use crate::corpus::{groups, Example};
 use crate::evaluate::Evaluation;
-use crate::features::{FeatureExtractor, FeatureSettings, NgramRange};
+use crate::features::{FeatureExtractor, FeatureSettings, NgramRange, TargetFeatures};
 use crate::progress::Progress;
 
 /// Which cross-validation figure picks the candidate.
@@ -201,17 +201,21 @@ pub struct Selection {
 /// figures most on the shipped corpora. Left out: min-df 1, which triples the features (and
 /// the time) with character n-grams, and raw TF, whose fits converge several times slower;
 /// neither beat the settings kept by more than the folds' noise (`--min-df 1`, `--raw-tf`
-/// try them by hand).
+/// try them by hand). Mention features read the text their own way and take no character
+/// n-grams, so that step is empty for them.
 pub fn feature_steps(base: &FeatureSettings) -> Vec<Vec<FeatureSettings>> {
     let with = |change: &dyn Fn(&mut FeatureSettings)| {
         let mut s = base.clone();
         change(&mut s);
         s
     };
+    let characters = with(&|s| s.char_ngrams = Some(NgramRange { min: 3, max: 6 }));
     vec![
-        vec![with(&|s| {
-            s.char_ngrams = Some(NgramRange { min: 3, max: 6 })
-        })],
+        if characters.validate().is_ok() {
+            vec![characters]
+        } else {
+            Vec::new()
+        },
         vec![with(&|s| s.word_ngrams = NgramRange { min: 1, max: 1 })],
         vec![with(&|s| s.min_df = 5)],
     ]
@@ -330,8 +334,14 @@ fn estimated_seconds(trials: &[FeatureTrial], settings: &FeatureSettings) -> f64
 /// The feature settings in the words of the command line.
 pub fn describe(settings: &FeatureSettings) -> String {
     let range = |r: NgramRange| format!("{}-{}", r.min, r.max);
+    let target = match settings.target_features {
+        TargetFeatures::Ignore => "",
+        TargetFeatures::PerTarget => ", per-target",
+        TargetFeatures::Claim => ", claim features",
+        TargetFeatures::Mention(_) => ", mention features",
+    };
     format!(
-        "words {}, chars {}, min-df {}, {} TF",
+        "words {}, chars {}, min-df {}, {} TF{target}",
         range(settings.word_ngrams),
         settings.char_ngrams.map_or("off".to_string(), range),
         settings.min_df,
@@ -473,5 +483,28 @@ mod tests {
             "{high:?}"
         );
         assert!(edge_warnings(&options(&[1e-4], &[0.0]), at(1e-4, 0.0)).is_empty());
+    }
+
+    #[test]
+    fn mention_features_are_searched_without_character_ngrams() {
+        let mention = FeatureSettings {
+            target_features: TargetFeatures::Mention(crate::features::MentionSettings::default()),
+            ..FeatureSettings::default()
+        };
+        let steps = feature_steps(&mention);
+        assert!(steps[0].is_empty(), "{:?}", steps[0]);
+        assert!(steps[1..].iter().all(|step| !step.is_empty()));
+        for settings in steps.iter().flatten() {
+            settings
+                .validate()
+                .expect("every setting of the grid is valid");
+        }
+        let plain = feature_steps(&FeatureSettings::default());
+        assert!(plain[0][0].char_ngrams.is_some());
+        assert!(
+            describe(&mention).ends_with("mention features"),
+            "{}",
+            describe(&mention)
+        );
     }
 }

@@ -7,8 +7,13 @@
 //!    minimum document frequency of 2 or more, the ones least likely to be kept).
 //! 2. The second pass turns each document into its TF-IDF vector and writes it, with its
 //!    class and its part of the split, to the disk feature cache (`cache.rs`). The validation
-//!    part and the cross-validation folds are chosen from a seeded hash of the text, so
-//!    identical texts stay on one side, as in the in-memory split.
+//!    part and the cross-validation folds of a document with a `--group-field` value are
+//!    its group's, assigned after the first pass as the in-memory split assigns them (the
+//!    first pass counts records per value: memory grows with the number of groups, not of
+//!    documents); a document without one goes by a seeded hash of its text, so identical
+//!    texts stay on one side. (The in-memory split also joins identical texts of different
+//!    groups, which needs every text at once, and balances fold sizes exactly, where hashing
+//!    balances them on average.)
 //! 3. Every fit (each candidate on each fold, the validation fit, the final one) is the
 //!    streaming SGD estimator (`sgd.rs`) over passes of the cache, through linfa's `Fit`.
 //!    The temperature is fitted on the validation part's logits as in memory.
@@ -22,6 +27,9 @@ use std::time::Instant;
 
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
@@ -52,8 +60,8 @@ const CHUNK: usize = 4096;
 pub struct StreamingOptions {
     /// Passes of the optimiser over the feature cache, per fit.
     pub epochs: usize,
-    /// The optimiser's starting learning rate.
-    pub learning_rate: f64,
+    /// The optimiser's starting learning rate; `None` chooses it on a sample of the rows.
+    pub learning_rate: Option<f64>,
     /// Directory of the temporary feature cache.
     pub cache_dir: PathBuf,
 }
@@ -66,6 +74,9 @@ struct Survey {
     document_frequency: FxHashMap<u64, u32>,
     pruned: usize,
     digest: String,
+    /// Records per `--group-field` value (empty without one), and records without a value.
+    group_sizes: BTreeMap<String, u64>,
+    ungrouped: u64,
 }
 
 /// Trains as [`super::train`] does, reading `options.data` as a stream (see the module
@@ -80,7 +91,12 @@ pub fn train_streaming(
     // Per-target keys of a document without a target are its shared keys, so counting with
     // per-target settings and switching to none when no target was seen gives the same
     // vocabulary as counting without.
-    settings.target_features = options.target_features.unwrap_or(TargetFeatures::PerTarget);
+    // Whether the data gives mention offsets is read off its first records, since the
+    // vocabulary pass needs the layout already.
+    settings.target_features = match options.target_features {
+        Some(chosen) => chosen,
+        None => super::default_target_features(true, first_records_have_mentions(options)?),
+    };
     settings.validate()?;
     let survey = survey(options, &settings)?;
     if survey.labels.len() < 2 {
@@ -89,13 +105,27 @@ pub fn train_streaming(
             label: survey.labels.into_iter().next().unwrap_or_default(),
         });
     }
-    if options.target_features.is_none() && !survey.has_targets {
-        settings.target_features = TargetFeatures::Ignore;
+    if options.target_features.is_none() {
+        if !survey.has_targets {
+            settings.target_features = TargetFeatures::Ignore;
+        }
+        eprintln!(
+            "{}",
+            super::summary::describe_target_default(&settings.target_features, &options.fields)
+        );
     }
     if options.untargeted_copies > 0.0 {
         return Err(TrainError::InvalidOption(
             "untargeted copies are not supported with --streaming".into(),
         ));
+    }
+    if let Some(field) = &options.fields.group {
+        eprintln!(
+            "groups kept whole in validation: the {} values of `{field}` ({} records have none \
+             and are split by their text)",
+            survey.group_sizes.len(),
+            survey.ungrouped
+        );
     }
     if survey.pruned > 0 {
         eprintln!(
@@ -114,12 +144,21 @@ pub fn train_streaming(
         survey.labels.len(),
         extractor.dimension()
     );
+    let folds = options.folds.clamp(2, 200);
+    let groups = assign_groups(
+        &survey.group_sizes,
+        survey.documents as u64,
+        options.validation,
+        folds,
+        options.seed,
+    );
     let cache = write_cache(
         options,
         streaming,
         &extractor,
         &survey.labels,
         &survey.digest,
+        &groups,
     )?;
     let classes = survey.labels.len();
     let folds = cache.folds();
@@ -269,6 +308,21 @@ fn for_each_chunk(
     Ok(stream.digest())
 }
 
+/// Records read to decide whether the data gives mention offsets.
+const PEEKED_RECORDS: usize = 1_000;
+
+/// Whether any of the first [`PEEKED_RECORDS`] records says where its text mentions its
+/// target.
+fn first_records_have_mentions(options: &TrainOptions) -> Result<bool, TrainError> {
+    let stream = ExampleStream::open(&options.data, Some(options.task), &options.fields)?;
+    for example in stream.take(PEEKED_RECORDS) {
+        if !example?.mentions.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The first pass: labels, targets and document frequencies.
 fn survey(
     options: &TrainOptions,
@@ -277,6 +331,7 @@ fn survey(
     let mut labels: BTreeMap<String, u64> = BTreeMap::new();
     let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
     let (mut documents, mut has_targets, mut pruned) = (0usize, false, 0usize);
+    let (mut group_sizes, mut ungrouped) = (BTreeMap::new(), 0u64);
     let digest = for_each_chunk(options, "reading (pass 1 of 2)", |chunk| {
         let keys: Vec<Vec<u64>> = chunk
             .par_iter()
@@ -289,6 +344,17 @@ fn survey(
         for (example, keys) in chunk.iter().zip(keys) {
             *labels.entry(example.label.clone()).or_insert(0) += 1;
             has_targets |= example.target.is_some();
+            if options.fields.group.is_some() {
+                match example.group.as_deref() {
+                    Some(group) => match group_sizes.get_mut(group) {
+                        Some(size) => *size += 1,
+                        None => {
+                            group_sizes.insert(group.to_string(), 1);
+                        }
+                    },
+                    None => ungrouped += 1,
+                }
+            }
             for key in keys {
                 *document_frequency.entry(key).or_insert(0) += 1;
             }
@@ -313,17 +379,54 @@ fn survey(
         document_frequency,
         pruned,
         digest,
+        group_sizes,
+        ungrouped,
     })
 }
 
-/// The part of the split a text falls in: the validation part for a share `fraction` of
-/// texts, else one of `folds` folds (seeded hashes of the text).
-fn part_of(text: &str, fraction: f64, folds: usize, seed: u64) -> u8 {
-    let h = xxh3_64_with_seed(text.as_bytes(), seed);
+/// The split part of every `--group-field` value, as the in-memory split makes it
+/// (`selection::split_by_groups`, `groups::group_k_fold`): groups in a seeded random order
+/// fill the validation part up to a share `fraction` of the records, the others go, largest
+/// first, each to the fold with the fewest records.
+fn assign_groups(
+    sizes: &BTreeMap<String, u64>,
+    records: u64,
+    fraction: f64,
+    folds: usize,
+    seed: u64,
+) -> FxHashMap<String, u8> {
+    let mut groups: Vec<(&String, u64)> = sizes.iter().map(|(g, n)| (g, *n)).collect();
+    groups.shuffle(&mut StdRng::seed_from_u64(seed));
+    let wanted = (fraction * records as f64).round() as u64;
+    let mut assignment = FxHashMap::default();
+    let mut validation = 0u64;
+    let mut rest = Vec::new();
+    for (group, size) in groups {
+        if validation < wanted {
+            validation += size;
+            assignment.insert(group.clone(), VALIDATION_PART);
+        } else {
+            rest.push((group, size));
+        }
+    }
+    rest.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+    let mut fold_rows = vec![0u64; folds];
+    for (group, size) in rest {
+        let lightest = (0..folds).min_by_key(|f| fold_rows[*f]).unwrap_or(0);
+        fold_rows[lightest] += size;
+        assignment.insert(group.clone(), lightest as u8);
+    }
+    assignment
+}
+
+/// The part of the split a document without a group falls in, by its text: the validation
+/// part for a share `fraction` of texts, else one of `folds` folds (seeded hashes).
+fn part_of(key: &str, fraction: f64, folds: usize, seed: u64) -> u8 {
+    let h = xxh3_64_with_seed(key.as_bytes(), seed);
     if (h % 1_000_000) as f64 / 1e6 < fraction {
         VALIDATION_PART
     } else {
-        (xxh3_64_with_seed(text.as_bytes(), seed ^ 0x5eed) % folds as u64) as u8
+        (xxh3_64_with_seed(key.as_bytes(), seed ^ 0x5eed) % folds as u64) as u8
     }
 }
 
@@ -334,10 +437,12 @@ fn write_cache(
     extractor: &FeatureExtractor,
     labels: &[String],
     digest: &str,
+    groups: &FxHashMap<String, u8>,
 ) -> Result<FeatureCache, TrainError> {
     let folds = options.folds.clamp(2, 200);
     let mut key = Sha256::new();
     key.update(digest.as_bytes());
+    key.update(format!("{:?}", options.fields.group).as_bytes());
     key.update(format!("{:?}", extractor.settings()).as_bytes());
     key.update(extractor.dimension().to_le_bytes());
     key.update(options.validation.to_le_bytes());
@@ -369,7 +474,10 @@ fn write_cache(
                     path: options.data.clone(),
                 });
             };
-            let part = part_of(&example.text, options.validation, folds, options.seed);
+            let part = match example.group.as_deref().and_then(|g| groups.get(g)) {
+                Some(part) => *part,
+                None => part_of(&example.text, options.validation, folds, options.seed),
+            };
             writer.push(*class, part, vector)?;
         }
         Ok(())

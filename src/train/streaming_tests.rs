@@ -64,7 +64,7 @@ fn options(data: PathBuf, out_dir: &Path, name: &str) -> TrainOptions {
 fn streaming(cache_dir: &Path) -> StreamingOptions {
     StreamingOptions {
         epochs: 10,
-        learning_rate: 0.5,
+        learning_rate: None,
         cache_dir: cache_dir.into(),
     }
 }
@@ -192,4 +192,111 @@ fn the_cache_refuses_a_file_it_did_not_write() {
     assert!(matches!(cache.reader(), Err(CacheError::Invalid { .. })));
     drop(cache);
     assert!(!path.exists(), "the cache file outlived its cache");
+}
+
+/// Mean cross-entropy plus λ/2 ‖W‖² of `model` on `rows`.
+fn objective(
+    model: &crate::model::estimator::SoftmaxRegression,
+    rows: &[(usize, SparseVector)],
+    dimension: usize,
+    classes: usize,
+    lambda: f64,
+) -> f64 {
+    let mut logits = vec![0.0f32; classes];
+    let loss: f64 = rows
+        .iter()
+        .map(|(class, row)| {
+            model.logits_into(&row.indices, &row.values, &mut logits);
+            crate::model::estimator::softmax_in_place(&mut logits, 1.0);
+            -f64::from(logits[*class].max(1e-30)).ln()
+        })
+        .sum::<f64>()
+        / rows.len() as f64;
+    let penalty: f64 = (0..dimension as u32)
+        .flat_map(|f| (0..classes).map(move |c| (f, c)))
+        .map(|(f, c)| f64::from(model.weight(f, c)).powi(2))
+        .sum();
+    loss + 0.5 * lambda * penalty
+}
+
+#[test]
+fn the_streaming_fit_reaches_the_objective_of_the_exact_one() {
+    use crate::model::estimator::SoftmaxRegressionParams;
+    use crate::model::estimator::SparseRecords;
+    use linfa::dataset::DatasetBase;
+    use linfa::traits::Fit;
+    use rand::{Rng, SeedableRng};
+
+    let (dimension, classes, lambda) = (300usize, 3usize, 1e-4);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let truth: Vec<f64> = (0..dimension * classes)
+        .map(|_| rng.gen_range(-1.0..1.0))
+        .collect();
+    let rows: Vec<(usize, SparseVector)> = (0..6000)
+        .map(|_| {
+            let mut indices: Vec<u32> = (0..12)
+                .map(|_| rng.gen_range(0..dimension as u32))
+                .collect();
+            indices.sort_unstable();
+            indices.dedup();
+            let value = 1.0 / (indices.len() as f32).sqrt();
+            let scores: Vec<f64> = (0..classes)
+                .map(|c| {
+                    let signal: f64 = indices
+                        .iter()
+                        .map(|f| truth[*f as usize * classes + c])
+                        .sum();
+                    signal + rng.gen_range(-1.5..1.5)
+                })
+                .collect();
+            let class = (0..classes)
+                .max_by(|a, b| scores[*a].total_cmp(&scores[*b]))
+                .unwrap_or(0);
+            let values = vec![value; indices.len()];
+            (class, SparseVector { indices, values })
+        })
+        .collect();
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer =
+        CacheWriter::create(dir.path(), [1; 32], dimension, classes, 1).expect("create");
+    for (class, row) in &rows {
+        writer.push(*class as u16, 0, row).expect("push");
+    }
+    let cache = writer.finish().expect("finish");
+    let streamed = super::sgd::StreamingSoftmaxParams {
+        classes,
+        l2_penalty: lambda,
+        epochs: 10,
+        learning_rate: None,
+        class_weights: None,
+        seed: 5,
+    }
+    .fit(&DatasetBase::new(
+        super::cache::CachedRecords {
+            cache: &cache,
+            included: vec![true, true],
+        },
+        super::cache::CachedTargets,
+    ))
+    .expect("streaming fit");
+
+    let vectors: Vec<SparseVector> = rows.iter().map(|(_, row)| row.clone()).collect();
+    let targets = ndarray::Array1::from(rows.iter().map(|(c, _)| *c).collect::<Vec<_>>());
+    let exact = SoftmaxRegressionParams::new(classes)
+        .l2_penalty(lambda)
+        .max_iterations(1000)
+        .fit(&DatasetBase::new(
+            SparseRecords::from_rows(&vectors, dimension),
+            targets,
+        ))
+        .expect("L-BFGS fit");
+
+    let streamed = objective(&streamed, &rows, dimension, classes, lambda);
+    let exact = objective(&exact, &rows, dimension, classes, lambda);
+    assert!(exact.is_finite() && exact > 0.0, "{exact}");
+    assert!(
+        streamed <= exact * 1.01,
+        "streaming objective {streamed:.5} against L-BFGS {exact:.5}"
+    );
 }

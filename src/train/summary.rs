@@ -4,6 +4,7 @@
 //! could be the label, a field that looks like a grouping that was not asked for).
 
 use crate::corpus::{groups, FieldNames, LabeledData};
+use crate::features::TargetFeatures;
 
 /// Fields with at most this many distinct values may be an alternative label.
 const LABEL_LIKE_VALUES: usize = 50;
@@ -86,4 +87,22 @@ pub(super) fn describe_data(
         }
     }
     lines
+}
+
+/// The line saying which target features training chose by itself, and why.
+pub(super) fn describe_target_default(chosen: &TargetFeatures, fields: &FieldNames) -> String {
+    let target = &fields.target;
+    match chosen {
+        TargetFeatures::Mention(_) => format!(
+            "target features: mention (the data says where the text mentions `{target}`: \
+             `{target}_start`/`{target}_end`); --target-features per-target to ignore the offsets"
+        ),
+        TargetFeatures::PerTarget => format!(
+            "target features: per-target (the data has `{target}` but no mention offsets); \
+             --target-features claim if the targets are claims"
+        ),
+        TargetFeatures::Ignore | TargetFeatures::Claim => {
+            "target features: none (the data has no targets)".to_string()
+        }
+    }
 }
