@@ -215,11 +215,6 @@ impl FeatureCache {
         self.dimension
     }
 
-    /// Number of cross-validation folds the rows were dealt into.
-    pub(super) fn folds(&self) -> usize {
-        self.folds
-    }
-
     /// Rows of each class over the parts `included` says (indexed like `counts`).
     pub(super) fn class_counts(&self, included: &[bool]) -> Vec<u64> {
         let classes = self.counts.first().map_or(0, Vec::len);

@@ -8,15 +8,15 @@
 //! times a matrix instead (W = a·V, as in Bottou's SGD), so the shrink is one multiplication
 //! of `a` and a row touches only its own features. The learning rate falls as
 //! η₀ / (1 + λ η₀ t)^¾ after t rows, η₀ chosen by the objective one pass reaches on a sample
-//! of the rows (Bottou's calibration; `--learning-rate` fixes it). Each epoch visits the cache's blocks in a seeded random order, a few blocks at
-//! a time with their rows shuffled together, so a file sorted by label is not learned one
-//! class at a time.
+//! of the rows (Bottou's calibration; `--learning-rate` fixes it). Each epoch visits the
+//! cache's blocks in a seeded random order, a few blocks at a time with their rows shuffled
+//! together, so a file sorted by label is not learned one class at a time.
 //!
 //! The model returned is the average of the iterates of the second half of the passes
 //! (averaged SGD, Polyak–Ruppert), which lands much nearer the optimum than the last iterate
-//! for the same passes; the average is kept as (A + f·V)/d with scalars f and d (Bottou, "Stochastic
-//! Gradient Descent Tricks", 2012, §5.3), so averaging too costs a row its own features
-//! only.
+//! for the same passes; the average is kept as (A + f·V)/d with scalars f and d (Bottou,
+//! "Stochastic Gradient Descent Tricks", 2012, §5.3), so averaging too costs a row its own
+//! features only.
 
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
@@ -176,7 +176,6 @@ impl Weights {
         }
         let scale = self.scale as f32;
         self.v.iter_mut().for_each(|w| *w *= scale);
-        // The average's terms in V were at the old scale: fraction counts V as it is now.
         self.scale = 1.0;
     }
 

@@ -158,10 +158,10 @@ pub fn train_streaming(
         &extractor,
         &survey.labels,
         &survey.digest,
+        folds,
         &groups,
     )?;
     let classes = survey.labels.len();
-    let folds = cache.folds();
     let parts_except =
         |excluded: &[usize]| -> Vec<bool> { (0..=folds).map(|p| !excluded.contains(&p)).collect() };
     let grid = selection::candidates(options);
@@ -437,9 +437,9 @@ fn write_cache(
     extractor: &FeatureExtractor,
     labels: &[String],
     digest: &str,
+    folds: usize,
     groups: &FxHashMap<String, u8>,
 ) -> Result<FeatureCache, TrainError> {
-    let folds = options.folds.clamp(2, 200);
     let mut key = Sha256::new();
     key.update(digest.as_bytes());
     key.update(format!("{:?}", options.fields.group).as_bytes());
