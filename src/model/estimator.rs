@@ -26,6 +26,9 @@ pub enum EstimatorError {
     /// The L2 penalty is negative or not finite.
     #[error("L2 penalty must be a finite number >= 0, got {0}")]
     InvalidPenalty(f64),
+    /// The gradient tolerance is not a finite number > 0.
+    #[error("gradient tolerance must be a finite number > 0, got {0}")]
+    InvalidTolerance(f64),
     /// Fewer than two classes.
     #[error("need at least two classes, got {0}")]
     TooFewClasses(usize),
@@ -43,6 +46,21 @@ pub enum EstimatorError {
     /// The dataset's sample weights do not fit its records.
     #[error("invalid sample weights: {0}")]
     InvalidWeights(String),
+    /// The warm start's shape differs from the dataset's and the classes'.
+    #[error(
+        "warm start has {given_features} features × {given_classes} classes, the fit needs \
+         {features} × {classes}"
+    )]
+    WarmStartShape {
+        /// Features of the warm start.
+        given_features: usize,
+        /// Classes of the warm start.
+        given_classes: usize,
+        /// Features of the dataset.
+        features: usize,
+        /// Classes of the fit.
+        classes: usize,
+    },
     /// The optimiser failed.
     #[error("optimiser failed: {0}")]
     Optimizer(String),
@@ -63,6 +81,7 @@ pub struct SoftmaxRegressionValidParams {
     max_iterations: u64,
     gradient_tolerance: f64,
     class_weights: Option<Vec<f64>>,
+    initial: Option<WarmStart>,
 }
 
 impl SoftmaxRegressionParams {
@@ -74,6 +93,7 @@ impl SoftmaxRegressionParams {
             max_iterations: 300,
             gradient_tolerance: 1e-4,
             class_weights: None,
+            initial: None,
         })
     }
 
@@ -89,11 +109,45 @@ impl SoftmaxRegressionParams {
         self
     }
 
+    /// The optimiser stops when the gradient's Euclidean norm falls below this (default 1e-4;
+    /// the loss is a mean over the records, so the figure does not grow with their number).
+    pub fn gradient_tolerance(mut self, tolerance: f64) -> Self {
+        self.0.gradient_tolerance = tolerance;
+        self
+    }
+
     /// Per-class sample weights (e.g. inverse frequency for imbalanced classes).
     pub fn class_weights(mut self, weights: Option<Vec<f64>>) -> Self {
         self.0.class_weights = weights;
         self
     }
+
+    /// Starts the optimiser from `model`'s weights instead of zeros (a warm start, as along a
+    /// path of L2 penalties on the same records). The objective is strictly convex, so the
+    /// optimum is the same from any start; a nearby one only takes fewer iterations. `model`
+    /// must have the dataset's number of features and this number of classes.
+    pub fn warm_start(mut self, model: &SoftmaxRegression) -> Self {
+        let mut theta = Vec::with_capacity((model.features() + 1) * model.classes());
+        for row in model.weights.rows() {
+            theta.extend(row.iter().map(|w| f64::from(*w)));
+        }
+        theta.extend(model.bias.iter().map(|b| f64::from(*b)));
+        self.0.initial = Some(WarmStart {
+            features: model.features(),
+            classes: model.classes(),
+            theta: Array1::from(theta),
+        });
+        self
+    }
+}
+
+/// The parameters a fit starts from, with the shape they were taken from.
+#[derive(Debug, Clone, PartialEq)]
+struct WarmStart {
+    features: usize,
+    classes: usize,
+    /// [weights (features × classes); bias], row-major, as the objective lays them out.
+    theta: Array1<f64>,
 }
 
 impl ParamGuard for SoftmaxRegressionParams {
@@ -104,6 +158,9 @@ impl ParamGuard for SoftmaxRegressionParams {
         let p = &self.0;
         if !p.l2_penalty.is_finite() || p.l2_penalty < 0.0 {
             return Err(EstimatorError::InvalidPenalty(p.l2_penalty));
+        }
+        if !p.gradient_tolerance.is_finite() || p.gradient_tolerance <= 0.0 {
+            return Err(EstimatorError::InvalidTolerance(p.gradient_tolerance));
         }
         if p.classes < 2 {
             return Err(EstimatorError::TooFewClasses(p.classes));
@@ -338,6 +395,16 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
             })
             .collect();
         let features = dataset.records.nfeatures();
+        if let Some(start) = &self.initial {
+            if (start.features, start.classes) != (features, self.classes) {
+                return Err(EstimatorError::WarmStartShape {
+                    given_features: start.features,
+                    given_classes: start.classes,
+                    features,
+                    classes: self.classes,
+                });
+            }
+        }
         let objective = Objective::new(
             &dataset.records,
             dataset.targets.as_slice().unwrap_or(&[]),
@@ -345,7 +412,10 @@ impl Fit<SparseRecords, Array1<usize>, EstimatorError> for SoftmaxRegressionVali
             self.classes,
             self.l2_penalty,
         );
-        let initial = Array1::<f64>::zeros(objective.parameters());
+        let initial = self.initial.as_ref().map_or_else(
+            || Array1::<f64>::zeros(objective.parameters()),
+            |start| start.theta.clone(),
+        );
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
             .with_tolerance_grad(self.gradient_tolerance)
             .and_then(|s| s.with_tolerance_cost(1e-10))
@@ -497,5 +567,51 @@ mod tests {
             too_few,
             Err(EstimatorError::TargetOutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn a_warm_start_reaches_the_same_model_and_a_wrong_shape_is_refused() {
+        let dataset = toy();
+        let strong = SoftmaxRegressionParams::new(3)
+            .l2_penalty(1e-1)
+            .fit(&dataset)
+            .expect("fit");
+        let weak = SoftmaxRegressionParams::new(3).l2_penalty(1e-3);
+        let cold = weak.fit(&dataset).expect("fit");
+        let warm = weak.clone().warm_start(&strong).fit(&dataset).expect("fit");
+        let logits = |model: &SoftmaxRegression| {
+            let mut out = vec![0.0; 3];
+            model.logits_into(&[0, 3], &[1.0, 0.5], &mut out);
+            out
+        };
+        for (c, w) in logits(&cold).iter().zip(logits(&warm)) {
+            assert!(
+                (c - w).abs() < 1e-2,
+                "{:?} vs {:?}",
+                logits(&cold),
+                logits(&warm)
+            );
+        }
+        assert!(
+            (logits(&strong)[0] - logits(&cold)[0]).abs() > 0.1,
+            "the two penalties give the same model: the test shows nothing"
+        );
+        let narrow = toy_of(0..30);
+        let narrow = DatasetBase::new(
+            SparseRecords::from_rows(&(0..30).map(|i| toy_row(i).0).collect::<Vec<_>>(), 5),
+            narrow.targets,
+        );
+        let refused = weak.warm_start(&strong).fit(&narrow);
+        assert!(
+            matches!(
+                refused,
+                Err(EstimatorError::WarmStartShape {
+                    given_features: 4,
+                    features: 5,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use ndarray::Array1;
 
 use super::TrainError;
 use crate::corpus::Example;
-use crate::features::{FeatureExtractor, FeatureSettings, Scratch};
+use crate::features::{FeatureExtractor, FeatureSettings, Scratch, SparseVector};
 use crate::model::estimator::{
     softmax_in_place, SoftmaxRegression, SoftmaxRegressionParams, SparseRecords,
 };
@@ -111,10 +111,26 @@ pub(super) fn logits(
     examples: &[Example],
     rows: &[usize],
 ) -> Vec<Vec<f32>> {
+    logits_of(regression, &vectors(extractor, examples, rows))
+}
+
+/// The feature vectors of the examples at `rows`.
+pub(super) fn vectors(
+    extractor: &FeatureExtractor,
+    examples: &[Example],
+    rows: &[usize],
+) -> Vec<SparseVector> {
     let mut scratch = Scratch::default();
     rows.iter()
-        .map(|i| {
-            let v = extractor.transform(&examples[*i].document(), &mut scratch);
+        .map(|i| extractor.transform(&examples[*i].document(), &mut scratch))
+        .collect()
+}
+
+/// The class scores (before softmax) of feature vectors already extracted.
+pub(super) fn logits_of(regression: &SoftmaxRegression, vectors: &[SparseVector]) -> Vec<Vec<f32>> {
+    vectors
+        .iter()
+        .map(|v| {
             let mut out = vec![0.0; regression.classes()];
             regression.logits_into(&v.indices, &v.values, &mut out);
             out

@@ -202,14 +202,14 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         });
     }
     let mut settings = options.features.clone();
-    let has_mentions = examples.iter().any(|e| !e.mentions.is_empty());
+    let seen = TargetsSeen::of(examples);
     settings.target_features = match options.target_features {
         Some(chosen) => chosen,
         None => {
-            let chosen = default_target_features(has_targets, has_mentions);
+            let chosen = default_target_features(&seen);
             eprintln!(
                 "{}",
-                summary::describe_target_default(&chosen, &options.fields)
+                summary::describe_target_default(&chosen, &seen, &options.fields)
             );
             chosen
         }
@@ -260,10 +260,12 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     };
     let l2_penalty = chosen.l2;
 
-    let (validation, temperature) = if validation_part.is_empty() {
-        (None, 1.0)
-    } else {
-        let progress = Progress::spinner(format!("validating (L2 {l2_penalty:e})"));
+    // The validation fit (on the training part, for the figures and the calibration) and the
+    // final fit (on everything) are independent: side by side when both fit in memory twice.
+    let validate = || -> Result<(Option<Evaluation>, f32), TrainError> {
+        if validation_part.is_empty() {
+            return Ok((None, 1.0));
+        }
         let fitted = fit(
             &settings,
             examples,
@@ -277,29 +279,46 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         let truth: Vec<usize> = validation_part.iter().map(|i| targets[*i]).collect();
         let temperature = fit_temperature(&logits, &truth);
         let probabilities = probabilities(logits, temperature);
-        progress.finish_and_clear();
-        (
+        Ok((
             Some(Evaluation::compute(&labels, &truth, &probabilities)),
             temperature,
+        ))
+    };
+    let everything: Vec<usize> = (0..examples.len()).collect();
+    let fit_everything = || {
+        fit(
+            &settings,
+            examples,
+            &targets,
+            &labels,
+            &everything,
+            chosen,
+            options.untargeted_copies,
         )
     };
-
-    let progress = Progress::spinner(format!(
+    let describe_final = format!(
         "fitting on all {} documents ({})",
         examples.len(),
         selection::describe(&settings)
-    ));
-    let everything: Vec<usize> = (0..examples.len()).collect();
-    let (extractor, regression) = fit(
-        &settings,
-        examples,
-        &targets,
-        &labels,
-        &everything,
-        chosen,
-        options.untargeted_copies,
-    )?;
-    progress.finish_and_clear();
+    );
+    let (validated, fitted) = if examples.len() <= selection::SIDE_BY_SIDE_DOCUMENTS {
+        let progress = Progress::spinner(format!(
+            "validating (L2 {l2_penalty:e}) and {describe_final}"
+        ));
+        let both = rayon::join(validate, fit_everything);
+        progress.finish_and_clear();
+        both
+    } else {
+        let progress = Progress::spinner(format!("validating (L2 {l2_penalty:e})"));
+        let validated = validate();
+        progress.finish_and_clear();
+        let progress = Progress::spinner(describe_final);
+        let fitted = fit_everything();
+        progress.finish_and_clear();
+        (validated, fitted)
+    };
+    let (validation, temperature) = validated?;
+    let (extractor, regression) = fitted?;
     let features = extractor.dimension();
 
     let path = write_model(
@@ -328,14 +347,60 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     })
 }
 
+/// Targets count as claims (open-ended: a headline or a claim per few records, as FNC-1's
+/// 1,652 headlines with 30 records each) when there are more than [`CLAIM_MIN_TARGETS`] of
+/// them and each is seen in fewer than [`CLAIM_RECORDS_PER_TARGET`] records on average:
+/// per-target features give every target weights of its own, which a target seen a few dozen
+/// times cannot learn. A fixed set of recurring targets (SemEval's five, about 580 records
+/// each) keeps per-target features.
+pub const CLAIM_RECORDS_PER_TARGET: usize = 100;
+
+/// See [`CLAIM_RECORDS_PER_TARGET`].
+pub const CLAIM_MIN_TARGETS: usize = 50;
+
+/// What the data says about its stance targets, as the default target features need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TargetsSeen {
+    /// Records with a target.
+    pub records: usize,
+    /// Distinct targets among them.
+    pub distinct: usize,
+    /// Whether any record says where its text mentions its target.
+    pub mentions: bool,
+}
+
+impl TargetsSeen {
+    /// The figures of `examples`.
+    pub fn of<'a>(examples: impl IntoIterator<Item = &'a Example>) -> Self {
+        let mut distinct = std::collections::HashSet::new();
+        let mut seen = Self::default();
+        for example in examples {
+            if let Some(target) = &example.target {
+                seen.records += 1;
+                distinct.insert(target.as_str());
+            }
+            seen.mentions |= !example.mentions.is_empty();
+        }
+        seen.distinct = distinct.len();
+        seen
+    }
+}
+
 /// The target features used when none were asked for: mention features when the data says
-/// where its text mentions the target (stance toward a named target, as NewsMTSC labels it),
-/// else per-target features when it has targets, else none.
-pub fn default_target_features(has_targets: bool, has_mentions: bool) -> TargetFeatures {
-    match (has_targets, has_mentions) {
-        (true, true) => TargetFeatures::Mention(MentionSettings::default()),
-        (true, false) => TargetFeatures::PerTarget,
-        (false, _) => TargetFeatures::Ignore,
+/// where its text mentions the target (stance toward a named target, as NewsMTSC labels it);
+/// claim features when the targets are many and rare (see [`CLAIM_RECORDS_PER_TARGET`]);
+/// per-target features for a set of recurring targets (SemEval); none without targets.
+pub fn default_target_features(seen: &TargetsSeen) -> TargetFeatures {
+    if seen.records == 0 {
+        TargetFeatures::Ignore
+    } else if seen.mentions {
+        TargetFeatures::Mention(MentionSettings::default())
+    } else if seen.distinct > CLAIM_MIN_TARGETS
+        && seen.records < CLAIM_RECORDS_PER_TARGET * seen.distinct
+    {
+        TargetFeatures::Claim
+    } else {
+        TargetFeatures::PerTarget
     }
 }
 
@@ -503,20 +568,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mention_offsets_choose_mention_features_when_none_were_asked_for() {
+    fn the_default_target_features_follow_what_the_data_says() {
+        let seen = |records, distinct, mentions| TargetsSeen {
+            records,
+            distinct,
+            mentions,
+        };
         assert!(matches!(
-            default_target_features(true, true),
+            default_target_features(&seen(500, 3, true)),
             TargetFeatures::Mention(_)
         ));
         assert_eq!(
-            default_target_features(true, false),
+            default_target_features(&seen(2914, 5, false)),
             TargetFeatures::PerTarget
         );
-        assert_eq!(default_target_features(false, true), TargetFeatures::Ignore);
         assert_eq!(
-            default_target_features(false, false),
+            default_target_features(&seen(49_972, 1_648, false)),
+            TargetFeatures::Claim
+        );
+        assert_eq!(
+            default_target_features(&seen(100 * 70, 70, false)),
+            TargetFeatures::PerTarget,
+            "exactly the threshold is per-target"
+        );
+        assert_eq!(
+            default_target_features(&seen(12, 2, false)),
+            TargetFeatures::PerTarget,
+            "a few targets are a fixed set, however small the data"
+        );
+        assert_eq!(
+            default_target_features(&seen(0, 0, false)),
             TargetFeatures::Ignore
         );
+        let example = |target: Option<&str>| Example {
+            id: None,
+            title: String::new(),
+            text: "text".into(),
+            target: target.map(str::to_string),
+            mentions: Vec::new(),
+            label: "a".into(),
+            group: None,
+            line: 1,
+        };
+        let examples = [
+            example(Some("x")),
+            example(Some("y")),
+            example(Some("x")),
+            example(None),
+        ];
+        assert_eq!(TargetsSeen::of(&examples), seen(3, 2, false));
     }
 
     fn options(
@@ -547,6 +647,47 @@ mod tests {
             budget: Duration::from_secs(600),
             command: String::new(),
         }
+    }
+
+    #[test]
+    fn many_rare_targets_train_with_claim_features_in_memory_and_streaming() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("claims.jsonl");
+        let lines: Vec<String> = (0..240)
+            .map(|i| {
+                let (stance, word) = if i % 2 == 0 {
+                    ("agree", "confirmed")
+                } else {
+                    ("unrelated", "weather")
+                };
+                let claim = format!("claim number {} was made", i / 4);
+                format!(
+                    r#"{{"text": "{word} report {i}", "target": "{claim}", "stance": "{stance}"}}"#
+                )
+            })
+            .collect();
+        std::fs::write(&data, lines.join("\n")).expect("write");
+        let in_memory = train(&options(Task::Stance, data.clone(), dir.path().into(), 0.0))
+            .expect("in-memory training");
+        assert_eq!(
+            in_memory.selection.settings.target_features,
+            TargetFeatures::Claim,
+            "60 targets of 4 records each are claims"
+        );
+        let streamed = streaming::train_streaming(
+            &options(Task::Stance, data, dir.path().join("streamed"), 0.0),
+            &streaming::StreamingOptions {
+                epochs: 2,
+                learning_rate: None,
+                cache_dir: dir.path().into(),
+            },
+        )
+        .expect("streaming training");
+        let model = crate::model::Classifier::load(&streamed.path).expect("load");
+        assert_eq!(
+            model.extractor().settings().target_features,
+            TargetFeatures::Claim
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 use std::time::Instant;
 
 use linfa::traits::Fit;
+use rayon::prelude::*;
 
-use super::fitting::{logits, params, probabilities, training_set, Candidate};
+use super::fitting::{logits_of, params, probabilities, training_set, vectors, Candidate};
 use super::{TrainError, TrainOptions};
 use crate::corpus::{groups, Example};
 use crate::evaluate::Evaluation;
@@ -92,31 +93,116 @@ pub fn folds(
     groups::group_k_fold(groups, options.folds)
 }
 
-/// Mean validation figures of each candidate over the given folds of the training part.
-pub fn cross_validate(
-    options: &TrainOptions,
-    settings: &FeatureSettings,
-    examples: &[Example],
-    targets: &[usize],
-    labels: &[String],
-    folds: &[Vec<usize>],
-    grid: &[Candidate],
-) -> Result<Vec<CvScore>, TrainError> {
-    let progress = Progress::bar(
-        (folds.len() * grid.len()) as u64,
-        &format!("cross-validation, {}", describe(settings)),
-    );
-    let mut totals = vec![[0.0; 3]; grid.len()];
-    for (f, held_out) in folds.iter().enumerate() {
+/// On a training part of at most this many documents the folds are cross-validated side by
+/// side (rayon, one per thread), and the validation and final fits run side by side; on a
+/// larger one, one at a time, so that memory holds one fold's feature matrix where that
+/// matters (with character n-grams a document's features take kilobytes).
+pub const SIDE_BY_SIDE_DOCUMENTS: usize = 50_000;
+
+/// What cross-validation of one feature setting reads: the examples with their class
+/// indices, the folds of the training part, and the setting.
+pub struct CrossValidation<'a> {
+    /// The training options (untargeted copies).
+    pub options: &'a TrainOptions,
+    /// The feature setting scored.
+    pub settings: &'a FeatureSettings,
+    /// Every example of the corpus.
+    pub examples: &'a [Example],
+    /// Each example's class, as an index into `labels`.
+    pub targets: &'a [usize],
+    /// The class names.
+    pub labels: &'a [String],
+    /// The folds: example indices of the training part.
+    pub folds: &'a [Vec<usize>],
+}
+
+/// The order in which one fold fits the candidates of `grid`: by class-weight power, and
+/// within one power from the largest L2 penalty down, so that each fit starts from the
+/// previous one's weights: a regularisation path, along which the optimum moves little from
+/// one penalty to the next, starting with the strongly penalised fit that converges fastest.
+fn path_order(grid: &[Candidate]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..grid.len()).collect();
+    order.sort_by(|a, b| {
+        let (a, b) = (grid[*a], grid[*b]);
+        a.class_weight_power
+            .total_cmp(&b.class_weight_power)
+            .then(b.l2.total_cmp(&a.l2))
+    });
+    order
+}
+
+impl CrossValidation<'_> {
+    /// Mean validation figures of each candidate over the folds.
+    pub fn scores(&self, grid: &[Candidate]) -> Result<Vec<CvScore>, TrainError> {
+        let Self {
+            settings, folds, ..
+        } = *self;
+        let progress = Progress::bar(
+            (folds.len() * grid.len()) as u64,
+            &format!("cross-validation, {}", describe(settings)),
+        );
+        let fold = |f: usize| {
+            let scores = self.fold_scores(f, grid);
+            progress.inc(grid.len() as u64);
+            scores
+        };
+        let documents: usize = folds.iter().map(Vec::len).sum();
+        let per_fold: Vec<Vec<[f64; 3]>> = if documents <= SIDE_BY_SIDE_DOCUMENTS {
+            (0..folds.len())
+                .into_par_iter()
+                .map(fold)
+                .collect::<Result<_, _>>()?
+        } else {
+            (0..folds.len()).map(fold).collect::<Result<_, _>>()?
+        };
+        progress.finish_and_clear();
+        let count = folds.len() as f64;
+        Ok(grid
+            .iter()
+            .enumerate()
+            .map(|(c, candidate)| {
+                let [official, macro_f1, accuracy] =
+                    per_fold.iter().fold([0.0; 3], |sum, scores| {
+                        [
+                            sum[0] + scores[c][0],
+                            sum[1] + scores[c][1],
+                            sum[2] + scores[c][2],
+                        ]
+                    });
+                CvScore {
+                    candidate: *candidate,
+                    official: official / count,
+                    macro_f1: macro_f1 / count,
+                    accuracy: accuracy / count,
+                }
+            })
+            .collect())
+    }
+
+    /// The held-out figures [official, macro-F1, accuracy] of every candidate of `grid` (in its
+    /// order) on fold `held_out`, fitted on the other folds.
+    fn fold_scores(
+        &self,
+        held_out: usize,
+        grid: &[Candidate],
+    ) -> Result<Vec<[f64; 3]>, TrainError> {
+        let Self {
+            options,
+            settings,
+            examples,
+            targets,
+            labels,
+            folds,
+        } = *self;
         let fit_on: Vec<usize> = folds
             .iter()
             .enumerate()
-            .filter(|(g, _)| *g != f)
+            .filter(|(g, _)| *g != held_out)
             .flat_map(|(_, fold)| fold.iter().copied())
             .collect();
         let docs: Vec<_> = fit_on.iter().map(|i| examples[*i].document()).collect();
         let extractor = FeatureExtractor::fit(settings.clone(), &docs)?;
-        if f == 0 {
+        if held_out == 0 {
             eprintln!(
                 "{}: {} features on {} documents",
                 describe(settings),
@@ -124,6 +210,7 @@ pub fn cross_validate(
                 fit_on.len()
             );
         }
+        let held_out = &folds[held_out];
         let dataset = training_set(
             &extractor,
             examples,
@@ -132,31 +219,27 @@ pub fn cross_validate(
             options.untargeted_copies,
         );
         let truth: Vec<usize> = held_out.iter().map(|i| targets[*i]).collect();
-        for (c, candidate) in grid.iter().enumerate() {
-            let regression = params(labels, targets, &fit_on, *candidate).fit(&dataset)?;
-            let probabilities =
-                probabilities(logits(&extractor, &regression, examples, held_out), 1.0);
+        let held_out = vectors(&extractor, examples, held_out);
+        let mut scores = vec![[0.0; 3]; grid.len()];
+        let mut previous = None;
+        for c in path_order(grid) {
+            let mut params = params(labels, targets, &fit_on, grid[c]);
+            if let Some(previous) = &previous {
+                params = params.warm_start(previous);
+            }
+            let regression = params.fit(&dataset)?;
+            let probabilities = probabilities(logits_of(&regression, &held_out), 1.0);
             let evaluation = Evaluation::compute(labels, &truth, &probabilities);
             let macro_f1 = evaluation.macro_f1 * 100.0;
-            totals[c][0] += evaluation.official.map_or(macro_f1, |o| o.value);
-            totals[c][1] += macro_f1;
-            totals[c][2] += evaluation.accuracy * 100.0;
-            progress.inc(1);
+            scores[c] = [
+                evaluation.official.map_or(macro_f1, |o| o.value),
+                macro_f1,
+                evaluation.accuracy * 100.0,
+            ];
+            previous = Some(regression);
         }
+        Ok(scores)
     }
-    progress.finish_and_clear();
-    let count = folds.len() as f64;
-    Ok(grid
-        .iter()
-        .copied()
-        .zip(totals)
-        .map(|(candidate, [official, macro_f1, accuracy])| CvScore {
-            candidate,
-            official: official / count,
-            macro_f1: macro_f1 / count,
-            accuracy: accuracy / count,
-        })
-        .collect())
 }
 
 /// The best of `scores` by `select_by` (the first of equals).
@@ -194,16 +277,43 @@ pub struct Selection {
     pub skipped: Vec<FeatureSettings>,
 }
 
-/// The feature grid, as steps of a coordinate search from `base`: each step lists the
-/// alternatives of one setting; the best so far is kept when none of them beats it.
-/// Character n-grams 3–6 within words (on/off), word n-grams 1–1 (against 1–2), min-df 5
-/// (against 2); sublinear TF throughout. The order puts first the setting that changes the
-/// figures most on the shipped corpora. Left out: min-df 1, which triples the features (and
+/// One setting the feature search varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchedSetting {
+    /// Word n-gram lengths.
+    WordNgrams,
+    /// The minimum document frequency.
+    MinDf,
+    /// Character n-grams within words, on or off.
+    CharNgrams,
+}
+
+impl SearchedSetting {
+    /// `onto` with this setting taken from `from` (the coordinate search keeps the winners of
+    /// earlier steps).
+    fn apply(self, from: &FeatureSettings, onto: &FeatureSettings) -> FeatureSettings {
+        let mut s = onto.clone();
+        match self {
+            Self::WordNgrams => s.word_ngrams = from.word_ngrams,
+            Self::MinDf => s.min_df = from.min_df,
+            Self::CharNgrams => s.char_ngrams = from.char_ngrams,
+        }
+        s
+    }
+}
+
+/// The feature grid, as steps of a coordinate search from `base`: each step varies one
+/// setting and lists its alternatives; the best so far is kept when none of them beats it.
+/// Word n-grams 1–1 (against 1–2), min-df 5 (against 2), character n-grams 3–6 within words
+/// (on/off); sublinear TF throughout. The steps run from the cheapest to the costliest:
+/// character n-grams make several times the features of words, and every fit's cost grows
+/// with them, so they are tried once, last, on the word settings already chosen (and are
+/// the step a short `--budget` skips). Left out: min-df 1, which triples the features (and
 /// the time) with character n-grams, and raw TF, whose fits converge several times slower;
 /// neither beat the settings kept by more than the folds' noise (`--min-df 1`, `--raw-tf`
 /// try them by hand). Mention features read the text their own way and take no character
 /// n-grams, so that step is empty for them.
-pub fn feature_steps(base: &FeatureSettings) -> Vec<Vec<FeatureSettings>> {
+pub fn feature_steps(base: &FeatureSettings) -> Vec<(SearchedSetting, Vec<FeatureSettings>)> {
     let with = |change: &dyn Fn(&mut FeatureSettings)| {
         let mut s = base.clone();
         change(&mut s);
@@ -211,26 +321,20 @@ pub fn feature_steps(base: &FeatureSettings) -> Vec<Vec<FeatureSettings>> {
     };
     let characters = with(&|s| s.char_ngrams = Some(NgramRange { min: 3, max: 6 }));
     vec![
-        if characters.validate().is_ok() {
-            vec![characters]
-        } else {
-            Vec::new()
-        },
-        vec![with(&|s| s.word_ngrams = NgramRange { min: 1, max: 1 })],
-        vec![with(&|s| s.min_df = 5)],
+        (
+            SearchedSetting::WordNgrams,
+            vec![with(&|s| s.word_ngrams = NgramRange { min: 1, max: 1 })],
+        ),
+        (SearchedSetting::MinDf, vec![with(&|s| s.min_df = 5)]),
+        (
+            SearchedSetting::CharNgrams,
+            if characters.validate().is_ok() {
+                vec![characters]
+            } else {
+                Vec::new()
+            },
+        ),
     ]
-}
-
-/// Applies the setting `step` varies from `from` onto `onto` (the coordinate search keeps
-/// the winners of earlier steps).
-fn apply_step(step: usize, from: &FeatureSettings, onto: &FeatureSettings) -> FeatureSettings {
-    let mut s = onto.clone();
-    match step {
-        0 => s.char_ngrams = from.char_ngrams,
-        1 => s.word_ngrams = from.word_ngrams,
-        _ => s.min_df = from.min_df,
-    }
-    s
 }
 
 /// The candidates whose L2 penalty is the best one's or next to it in the sorted grid: the
@@ -271,17 +375,24 @@ pub fn select(
         });
     }
     let folds = folds(options, examples, train_part);
-    let try_settings = |settings: &FeatureSettings,
-                        grid: &[Candidate]|
-     -> Result<FeatureTrial, TrainError> {
-        let begun = Instant::now();
-        let scores = cross_validate(options, settings, examples, targets, labels, &folds, grid)?;
-        Ok(FeatureTrial {
-            settings: settings.clone(),
-            scores,
-            seconds: begun.elapsed().as_secs_f64(),
-        })
-    };
+    let try_settings =
+        |settings: &FeatureSettings, grid: &[Candidate]| -> Result<FeatureTrial, TrainError> {
+            let begun = Instant::now();
+            let scores = CrossValidation {
+                options,
+                settings,
+                examples,
+                targets,
+                labels,
+                folds: &folds,
+            }
+            .scores(grid)?;
+            Ok(FeatureTrial {
+                settings: settings.clone(),
+                scores,
+                seconds: begun.elapsed().as_secs_f64(),
+            })
+        };
     let mut trials = vec![try_settings(base, &grid)?];
     let mut skipped = Vec::new();
     let mut current = 0;
@@ -289,9 +400,9 @@ pub fn select(
         let criterion = |t: &FeatureTrial| {
             best(&t.scores, options.select_by).map_or(f64::MIN, |s| s.criterion(options.select_by))
         };
-        for (step, alternatives) in feature_steps(base).into_iter().enumerate() {
+        for (setting, alternatives) in feature_steps(base) {
             for alternative in alternatives {
-                let settings = apply_step(step, &alternative, &trials[current].settings);
+                let settings = setting.apply(&alternative, &trials[current].settings);
                 let estimate = estimated_seconds(&trials, &settings);
                 let elapsed = started.elapsed().as_secs_f64();
                 if elapsed + estimate > options.budget.as_secs_f64() {
@@ -492,19 +603,50 @@ mod tests {
             ..FeatureSettings::default()
         };
         let steps = feature_steps(&mention);
-        assert!(steps[0].is_empty(), "{:?}", steps[0]);
-        assert!(steps[1..].iter().all(|step| !step.is_empty()));
-        for settings in steps.iter().flatten() {
-            settings
-                .validate()
-                .expect("every setting of the grid is valid");
+        for (setting, alternatives) in &steps {
+            assert_eq!(
+                alternatives.is_empty(),
+                *setting == SearchedSetting::CharNgrams,
+                "{setting:?}: {alternatives:?}"
+            );
+            for settings in alternatives {
+                settings
+                    .validate()
+                    .expect("every setting of the grid is valid");
+            }
         }
         let plain = feature_steps(&FeatureSettings::default());
-        assert!(plain[0][0].char_ngrams.is_some());
+        let (last, characters) = plain.last().expect("steps");
+        assert_eq!(
+            *last,
+            SearchedSetting::CharNgrams,
+            "the costliest step comes last"
+        );
+        assert!(characters[0].char_ngrams.is_some());
         assert!(
             describe(&mention).ends_with("mention features"),
             "{}",
             describe(&mention)
+        );
+    }
+
+    #[test]
+    fn each_fold_walks_the_penalties_down_within_one_class_weight_power() {
+        let grid = candidates(&options(&[1e-5, 1e-3, 1e-4], &[1.0, 0.0]));
+        let walked: Vec<(f64, f64)> = path_order(&grid)
+            .into_iter()
+            .map(|c| (grid[c].class_weight_power, grid[c].l2))
+            .collect();
+        assert_eq!(
+            walked,
+            [
+                (0.0, 1e-3),
+                (0.0, 1e-4),
+                (0.0, 1e-5),
+                (1.0, 1e-3),
+                (1.0, 1e-4),
+                (1.0, 1e-5)
+            ]
         );
     }
 }

@@ -91,11 +91,13 @@ pub fn train_streaming(
     // Per-target keys of a document without a target are its shared keys, so counting with
     // per-target settings and switching to none when no target was seen gives the same
     // vocabulary as counting without.
-    // Whether the data gives mention offsets is read off its first records, since the
-    // vocabulary pass needs the layout already.
+    // Whether the data gives mention offsets, and how often its targets recur, is read off
+    // its first records, since the vocabulary pass needs the layout already.
+    let peeked = peek_targets(options)?;
     settings.target_features = match options.target_features {
         Some(chosen) => chosen,
-        None => super::default_target_features(true, first_records_have_mentions(options)?),
+        None if peeked.records == 0 => TargetFeatures::PerTarget,
+        None => super::default_target_features(&peeked),
     };
     settings.validate()?;
     let survey = survey(options, &settings)?;
@@ -111,7 +113,11 @@ pub fn train_streaming(
         }
         eprintln!(
             "{}",
-            super::summary::describe_target_default(&settings.target_features, &options.fields)
+            super::summary::describe_target_default(
+                &settings.target_features,
+                &peeked,
+                &options.fields
+            )
         );
     }
     if options.untargeted_copies > 0.0 {
@@ -308,19 +314,14 @@ fn for_each_chunk(
     Ok(stream.digest())
 }
 
-/// Records read to decide whether the data gives mention offsets.
+/// Records read to choose the default target features.
 const PEEKED_RECORDS: usize = 1_000;
 
-/// Whether any of the first [`PEEKED_RECORDS`] records says where its text mentions its
-/// target.
-fn first_records_have_mentions(options: &TrainOptions) -> Result<bool, TrainError> {
+/// The targets of the first [`PEEKED_RECORDS`] records.
+fn peek_targets(options: &TrainOptions) -> Result<super::TargetsSeen, TrainError> {
     let stream = ExampleStream::open(&options.data, Some(options.task), &options.fields)?;
-    for example in stream.take(PEEKED_RECORDS) {
-        if !example?.mentions.is_empty() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let examples = stream.take(PEEKED_RECORDS).collect::<Result<Vec<_>, _>>()?;
+    Ok(super::TargetsSeen::of(&examples))
 }
 
 /// The first pass: labels, targets and document frequencies.

@@ -90,19 +90,35 @@ pub(super) fn describe_data(
 }
 
 /// The line saying which target features training chose by itself, and why.
-pub(super) fn describe_target_default(chosen: &TargetFeatures, fields: &FieldNames) -> String {
+pub(super) fn describe_target_default(
+    chosen: &TargetFeatures,
+    seen: &super::TargetsSeen,
+    fields: &FieldNames,
+) -> String {
     let target = &fields.target;
     match chosen {
         TargetFeatures::Mention(_) => format!(
             "target features: mention (the data says where the text mentions `{target}`: \
              `{target}_start`/`{target}_end`); --target-features per-target to ignore the offsets"
         ),
-        TargetFeatures::PerTarget => format!(
-            "target features: per-target (the data has `{target}` but no mention offsets); \
-             --target-features claim if the targets are claims"
+        TargetFeatures::PerTarget if seen.records == 0 => format!(
+            "target features: per-target (the data has `{target}`, though not in its first \
+             records); --target-features claim if the targets are claims"
         ),
-        TargetFeatures::Ignore | TargetFeatures::Claim => {
-            "target features: none (the data has no targets)".to_string()
-        }
+        TargetFeatures::PerTarget => format!(
+            "target features: per-target (the data has {} distinct `{target}` values in {} \
+             records and no mention offsets); --target-features claim if the targets are claims",
+            seen.distinct, seen.records
+        ),
+        TargetFeatures::Claim => format!(
+            "target features: claim (the data has {} distinct `{target}` values in {} records: \
+             more than {} targets, fewer than {} records each, too few for weights of their \
+             own); --target-features per-target to give each its own weights",
+            seen.distinct,
+            seen.records,
+            super::CLAIM_MIN_TARGETS,
+            super::CLAIM_RECORDS_PER_TARGET
+        ),
+        TargetFeatures::Ignore => "target features: none (the data has no targets)".to_string(),
     }
 }
