@@ -36,7 +36,7 @@ OURS = {
 # NewsMTSC: our command (mention features, the README's), evaluated on both test splits; the
 # peer is newsmtsc_peer.py on the same feature strings (newsmtsc_parity.py checks they are).
 NEWSMTSC = (["--task", "stance", "--target-features", "mention", "--data", f"{DATA}/newsmtsc/train.jsonl",
-             "--name", "newsmtsc", "--l2", "1e-5,2e-5,4e-5,1e-4", "--balanced", "--folds", "5",
+             "--name", "newsmtsc", "--word-ngrams", "1-2", "--l2", "1e-5,2e-5,4e-5,1e-4", "--balanced", "--folds", "5",
              "--select-by", "macro-f1"],
             ("test_rw", "test_mt"))
 SPLITTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agnews_split.py")
