@@ -26,9 +26,6 @@ pub enum EstimatorError {
     /// The L2 penalty is negative or not finite.
     #[error("L2 penalty must be a finite number >= 0, got {0}")]
     InvalidPenalty(f64),
-    /// The gradient tolerance is not a finite number > 0.
-    #[error("gradient tolerance must be a finite number > 0, got {0}")]
-    InvalidTolerance(f64),
     /// Fewer than two classes.
     #[error("need at least two classes, got {0}")]
     TooFewClasses(usize),
@@ -109,13 +106,6 @@ impl SoftmaxRegressionParams {
         self
     }
 
-    /// The optimiser stops when the gradient's Euclidean norm falls below this (default 1e-4;
-    /// the loss is a mean over the records, so the figure does not grow with their number).
-    pub fn gradient_tolerance(mut self, tolerance: f64) -> Self {
-        self.0.gradient_tolerance = tolerance;
-        self
-    }
-
     /// Per-class sample weights (e.g. inverse frequency for imbalanced classes).
     pub fn class_weights(mut self, weights: Option<Vec<f64>>) -> Self {
         self.0.class_weights = weights;
@@ -158,9 +148,6 @@ impl ParamGuard for SoftmaxRegressionParams {
         let p = &self.0;
         if !p.l2_penalty.is_finite() || p.l2_penalty < 0.0 {
             return Err(EstimatorError::InvalidPenalty(p.l2_penalty));
-        }
-        if !p.gradient_tolerance.is_finite() || p.gradient_tolerance <= 0.0 {
-            return Err(EstimatorError::InvalidTolerance(p.gradient_tolerance));
         }
         if p.classes < 2 {
             return Err(EstimatorError::TooFewClasses(p.classes));

@@ -191,9 +191,9 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
             rows: examples.len(),
         });
     }
-    let has_targets = examples.iter().any(|e| e.target.is_some());
+    let seen = TargetsSeen::of(examples);
     if options.task == Task::Stance
-        && !has_targets
+        && seen.records == 0
         && options.target_features != Some(TargetFeatures::Ignore)
     {
         return Err(TrainError::NoTargets {
@@ -202,7 +202,6 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         });
     }
     let mut settings = options.features.clone();
-    let seen = TargetsSeen::of(examples);
     settings.target_features = match options.target_features {
         Some(chosen) => chosen,
         None => {
@@ -220,9 +219,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
             "untargeted copies need per-target features (stance data with targets)".into(),
         ));
     }
-    if matches!(settings.target_features, TargetFeatures::Mention(_))
-        && examples.iter().all(|e| e.mentions.is_empty())
-    {
+    if matches!(settings.target_features, TargetFeatures::Mention(_)) && !seen.mentions {
         return Err(TrainError::InvalidOption(format!(
             "mention target features need the target's offsets in the data ({}_start and \
              {}_end, in characters); {} has none",

@@ -141,11 +141,7 @@ impl CrossValidation<'_> {
             (folds.len() * grid.len()) as u64,
             &format!("cross-validation, {}", describe(settings)),
         );
-        let fold = |f: usize| {
-            let scores = self.fold_scores(f, grid);
-            progress.inc(grid.len() as u64);
-            scores
-        };
+        let fold = |f: usize| self.fold_scores(f, grid, &progress);
         let documents: usize = folds.iter().map(Vec::len).sum();
         let per_fold: Vec<Vec<[f64; 3]>> = if documents <= SIDE_BY_SIDE_DOCUMENTS {
             (0..folds.len())
@@ -180,11 +176,12 @@ impl CrossValidation<'_> {
     }
 
     /// The held-out figures [official, macro-F1, accuracy] of every candidate of `grid` (in its
-    /// order) on fold `held_out`, fitted on the other folds.
+    /// order) on fold `held_out`, fitted on the other folds; `progress` counts each fit.
     fn fold_scores(
         &self,
         held_out: usize,
         grid: &[Candidate],
+        progress: &Progress,
     ) -> Result<Vec<[f64; 3]>, TrainError> {
         let Self {
             options,
@@ -237,6 +234,7 @@ impl CrossValidation<'_> {
                 evaluation.accuracy * 100.0,
             ];
             previous = Some(regression);
+            progress.inc(1);
         }
         Ok(scores)
     }
