@@ -246,8 +246,9 @@ pub(super) struct TrainArgs {
 /// Training on corpora larger than memory.
 #[derive(Args)]
 pub(super) struct StreamingArgs {
-    /// Read the data as a stream (twice) and fit from a disk cache of the features by SGD,
-    /// in memory that does not grow with the number of documents.
+    /// Read the data as a stream (twice; three times without feature flags, the first pass
+    /// drawing the sample the feature settings are chosen on) and fit from a disk cache of
+    /// the features by SGD, in memory that does not grow with the number of documents.
     #[arg(long)]
     pub(super) streaming: bool,
     /// With --streaming: passes of the optimiser over the feature cache, per fit.

@@ -93,7 +93,15 @@ pub(super) fn train_model(args: TrainArgs) -> Result<()> {
 fn print_selection(outcome: &train::TrainOutcome, select_by: train::SelectBy) {
     let selection = &outcome.selection;
     if selection.trials.len() > 1 || !selection.skipped.is_empty() {
-        println!("feature settings tried (best candidate of each, by cross-validation):");
+        match selection.sample_records {
+            Some(records) => println!(
+                "feature settings tried on a random sample of {records} records (best candidate \
+                 of each, by cross-validation on the sample):"
+            ),
+            None => {
+                println!("feature settings tried (best candidate of each, by cross-validation):")
+            }
+        }
         for trial in &selection.trials {
             if let Some(best) = train::selection::best(&trial.scores, select_by) {
                 println!(

@@ -104,10 +104,11 @@ pub fn distinct_group_values(examples: &[Example]) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn example(text: &str, group: Option<&str>) -> Example {
+    /// A training example with text `text` and group value `group` (label "x").
+    pub(crate) fn example(text: &str, group: Option<&str>) -> Example {
         Example {
             id: None,
             title: String::new(),

@@ -15,6 +15,7 @@ use std::path::Path;
 use linfa::dataset::Records;
 use tempfile::NamedTempFile;
 
+use super::split::VALIDATION_PART;
 use crate::features::SparseVector;
 
 /// Rows per block: the unit the epochs shuffle and read.
@@ -41,9 +42,6 @@ pub enum CacheError {
         problem: String,
     },
 }
-
-/// Which part of the split a cached row belongs to.
-pub(super) const VALIDATION_PART: u8 = u8::MAX;
 
 /// Writes the cache, one row at a time.
 pub(super) struct CacheWriter {

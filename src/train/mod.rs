@@ -6,6 +6,7 @@ mod cache;
 mod fitting;
 pub mod selection;
 mod sgd;
+pub mod split;
 pub mod streaming;
 mod summary;
 
@@ -83,6 +84,21 @@ pub enum TrainError {
         path: PathBuf,
         /// The target field looked for.
         field: String,
+    },
+    /// Cross-validation was asked for, but the training part filled fewer than two folds
+    /// (too few documents, texts or group values).
+    #[error(
+        "{path}: cross-validation needs at least 2 folds with documents; the {documents} \
+         training documents filled {filled} (too few distinct texts or --group-field values); \
+         pass one --l2 value and no feature search, or add data"
+    )]
+    TooFewFolds {
+        /// The data file.
+        path: PathBuf,
+        /// Folds that received documents.
+        filled: usize,
+        /// Documents of the training part.
+        documents: usize,
     },
     /// The disk feature cache of streaming training failed.
     #[error(transparent)]
@@ -235,8 +251,8 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
     for line in summary::describe_data(&data, &options.fields, &labels, &targets) {
         eprintln!("{line}");
     }
-    let (train_part, validation_part) =
-        selection::split_by_groups(examples, options.validation, options.seed);
+    let split = split::parts_of(examples, options.validation, options.folds, options.seed);
+    let (train_part, validation_part) = (split.train_part(), &split.validation);
 
     let selection = selection::select(
         options,
@@ -244,7 +260,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
         examples,
         &targets,
         &labels,
-        &train_part,
+        &split.folds,
         started,
     )?;
     let settings = selection.settings.clone();
@@ -272,7 +288,7 @@ pub fn train(options: &TrainOptions) -> Result<TrainOutcome, TrainError> {
             chosen,
             options.untargeted_copies,
         )?;
-        let logits = logits(&fitted.0, &fitted.1, examples, &validation_part);
+        let logits = logits(&fitted.0, &fitted.1, examples, validation_part);
         let truth: Vec<usize> = validation_part.iter().map(|i| targets[*i]).collect();
         let temperature = fit_temperature(&logits, &truth);
         let probabilities = probabilities(logits, temperature);

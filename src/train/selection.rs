@@ -1,6 +1,5 @@
-//! Model selection on the training data only: the validation split and cross-validation
-//! folds that keep groups whole, the grid of candidate settings (L2 penalty × class-weight
-//! power) scored by cross-validation, and, when no feature setting was given, a coordinate
+//! Model selection on the training data only (its folds come from `split.rs`): the grid of
+//! candidate settings (L2 penalty × class-weight power) scored by cross-validation, and, when no feature setting was given, a coordinate
 //! search over a small feature grid within a time budget.
 
 use std::time::Instant;
@@ -10,7 +9,7 @@ use rayon::prelude::*;
 
 use super::fitting::{logits_of, params, probabilities, training_set, vectors, Candidate};
 use super::{TrainError, TrainOptions};
-use crate::corpus::{groups, Example};
+use crate::corpus::Example;
 use crate::evaluate::Evaluation;
 use crate::features::{FeatureExtractor, FeatureSettings, NgramRange, TargetFeatures};
 use crate::progress::Progress;
@@ -63,34 +62,6 @@ pub fn candidates(options: &TrainOptions) -> Vec<Candidate> {
             })
         })
         .collect()
-}
-
-/// Splits example indices into (train, validation), keeping every group (identical texts,
-/// a shared `--group-field` value; see [`crate::corpus::groups`]) on one side.
-pub fn split_by_groups(examples: &[Example], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let everything: Vec<usize> = (0..examples.len()).collect();
-    let wanted = (fraction * examples.len() as f64).round() as usize;
-    let (mut train, mut validation) = (Vec::new(), Vec::new());
-    for group in groups::group_rows(examples, &everything, seed) {
-        if validation.len() < wanted {
-            validation.extend(group);
-        } else {
-            train.extend(group);
-        }
-    }
-    train.sort_unstable();
-    validation.sort_unstable();
-    (train, validation)
-}
-
-/// The cross-validation folds of `train_part`: `options.folds` folds, groups kept whole.
-pub fn folds(
-    options: &TrainOptions,
-    examples: &[Example],
-    train_part: &[usize],
-) -> Vec<Vec<usize>> {
-    let groups = groups::group_rows(examples, train_part, options.seed ^ 0x5eed);
-    groups::group_k_fold(groups, options.folds)
 }
 
 /// On a training part of at most this many documents the folds are cross-validated side by
@@ -273,6 +244,9 @@ pub struct Selection {
     pub trials: Vec<FeatureTrial>,
     /// Settings of the grid not tried because the time budget would have run out.
     pub skipped: Vec<FeatureSettings>,
+    /// The records of the random sample the feature settings were chosen on (`--streaming`),
+    /// or `None` when they were chosen (or given) on the whole training part.
+    pub sample_records: Option<usize>,
 }
 
 /// One setting the feature search varies.
@@ -351,7 +325,7 @@ fn neighbours(options: &TrainOptions, best: Candidate) -> Vec<Candidate> {
 }
 
 /// Chooses the candidate (L2 penalty × class-weight power) and, with `options.search_features`,
-/// the feature settings too, by cross-validation on `train_part`, within `options.budget`
+/// the feature settings too, by cross-validation on `folds`, within `options.budget`
 /// counted from `started`: a setting whose cross-validation would end past the budget (its
 /// time estimated from the settings tried so far) is skipped and reported.
 pub fn select(
@@ -360,7 +334,7 @@ pub fn select(
     examples: &[Example],
     targets: &[usize],
     labels: &[String],
-    train_part: &[usize],
+    folds: &[Vec<usize>],
     started: Instant,
 ) -> Result<Selection, TrainError> {
     let grid = candidates(options);
@@ -370,9 +344,16 @@ pub fn select(
             scores: Vec::new(),
             trials: Vec::new(),
             skipped: Vec::new(),
+            sample_records: None,
         });
     }
-    let folds = folds(options, examples, train_part);
+    if folds.len() < 2 {
+        return Err(TrainError::TooFewFolds {
+            path: options.data.clone(),
+            filled: folds.len(),
+            documents: folds.iter().map(Vec::len).sum(),
+        });
+    }
     let try_settings =
         |settings: &FeatureSettings, grid: &[Candidate]| -> Result<FeatureTrial, TrainError> {
             let begun = Instant::now();
@@ -382,7 +363,7 @@ pub fn select(
                 examples,
                 targets,
                 labels,
-                folds: &folds,
+                folds,
             }
             .scores(grid)?;
             Ok(FeatureTrial {
@@ -423,6 +404,7 @@ pub fn select(
         scores: trials[current].scores.clone(),
         trials,
         skipped,
+        sample_records: None,
     })
 }
 
@@ -536,38 +518,6 @@ mod tests {
             search_features: false,
             budget: std::time::Duration::from_secs(1),
             command: String::new(),
-        }
-    }
-
-    #[test]
-    fn the_validation_split_keeps_each_group_on_one_side() {
-        let examples: Vec<Example> = (0..200)
-            .map(|i| Example {
-                id: None,
-                title: String::new(),
-                text: format!("text {i}"),
-                target: None,
-                mentions: Vec::new(),
-                label: "a".into(),
-                group: Some(format!("outlet{}", i % 17)),
-                line: i,
-            })
-            .collect();
-        let (train, validation) = split_by_groups(&examples, 0.2, 3);
-        assert_eq!(train.len() + validation.len(), 200);
-        assert!(!validation.is_empty() && !train.is_empty());
-        for v in &validation {
-            let group = &examples[*v].group;
-            assert!(train.iter().all(|t| examples[*t].group != *group));
-        }
-        let folds = folds(&options(&[1e-4], &[0.0]), &examples, &train);
-        assert_eq!(folds.len(), 3);
-        for (a, fold) in folds.iter().enumerate() {
-            for other in folds.iter().skip(a + 1) {
-                assert!(fold.iter().all(|i| other
-                    .iter()
-                    .all(|j| examples[*i].group != examples[*j].group)));
-            }
         }
     }
 

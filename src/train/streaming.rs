@@ -1,19 +1,23 @@
 //! Training on corpora larger than memory (`train --streaming`): the data file is read as a
-//! stream twice and never held.
+//! stream twice (three times when the feature settings are chosen) and never held.
 //!
+//! 0. With no feature setting given, a first pass draws a seeded uniform sample of the
+//!    records (reservoir sampling, at most [`SAMPLE_RECORDS`] records and
+//!    [`SAMPLE_TEXT_BYTES`] of text), on which the in-memory search chooses the feature
+//!    settings (`selection::select`: the same grid, folds and `--budget`). The target
+//!    features' default is read off the sample too. The L2 penalty and class weighting are
+//!    then chosen on the whole stream, since the best penalty depends on the corpus size.
 //! 1. The first pass counts labels and the document frequency of every feature key (the
 //!    vocabulary). Its table grows with the number of distinct n-grams, not documents; when
 //!    it outgrows [`MAX_COUNTED_KEYS`], keys seen in one document so far are dropped (with a
 //!    minimum document frequency of 2 or more, the ones least likely to be kept).
 //! 2. The second pass turns each document into its TF-IDF vector and writes it, with its
-//!    class and its part of the split, to the disk feature cache (`cache.rs`). The validation
-//!    part and the cross-validation folds of a document with a `--group-field` value are
-//!    its group's, assigned after the first pass as the in-memory split assigns them (the
-//!    first pass counts records per value: memory grows with the number of groups, not of
-//!    documents); a document without one goes by a seeded hash of its text, so identical
-//!    texts stay on one side. (The in-memory split also joins identical texts of different
-//!    groups, which needs every text at once, and balances fold sizes exactly, where hashing
-//!    balances them on average.)
+//!    class and its part of the split, to the disk feature cache (`cache.rs`). The parts
+//!    follow the in-memory path's rule (`split.rs`): a `--group-field` value's part is
+//!    assigned after the first pass, which counts records per value (memory grows with the
+//!    number of groups, not of documents), and a document without one goes by seeded hashes
+//!    of its text. Only the in-memory split also joins identical texts of different groups,
+//!    which needs every text at once.
 //! 3. Every fit (each candidate on each fold, the validation fit, the final one) is the
 //!    streaming SGD estimator (`sgd.rs`) over passes of the cache, through linfa's `Fit`.
 //!    The temperature is fitted on the validation part's logits as in memory.
@@ -28,17 +32,17 @@ use std::time::Instant;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
+use rand::seq::{IteratorRandom, SliceRandom};
 use rand::SeedableRng;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::cache::{CacheWriter, CachedRecords, CachedTargets, FeatureCache, VALIDATION_PART};
+use super::cache::{CacheWriter, CachedRecords, CachedTargets, FeatureCache};
 use super::fitting::weights_from_counts;
 use super::selection::{FeatureTrial, Selection};
 use super::sgd::StreamingSoftmaxParams;
+use super::split::{self, SplitPlan};
 use super::{
     fit_temperature, selection, validate_options, write_model, Candidate, CvScore, ModelParts,
     TrainError, TrainOptions, TrainOutcome,
@@ -93,13 +97,33 @@ pub fn train_streaming(
     // vocabulary as counting without.
     // Whether the data gives mention offsets, and how often its targets recur, is read off
     // its first records, since the vocabulary pass needs the layout already.
-    let peeked = peek_targets(options)?;
+    // With no feature setting given, the first pass is a uniform sample of the records, on
+    // which the feature settings are chosen (and the targets read).
+    let sample = if options.search_features {
+        Some(sample(options)?)
+    } else {
+        None
+    };
+    let peeked = match &sample {
+        Some(sample) => super::TargetsSeen::of(sample),
+        None => peek_targets(options)?,
+    };
     settings.target_features = match options.target_features {
         Some(chosen) => chosen,
-        None if peeked.records == 0 => TargetFeatures::PerTarget,
+        // The first records may all lack a target where later ones have one; a uniform
+        // sample without any speaks for the whole file.
+        None if peeked.records == 0 && sample.is_none() => TargetFeatures::PerTarget,
         None => super::default_target_features(&peeked),
     };
     settings.validate()?;
+    let searched = match &sample {
+        Some(sample) => Some(search_on_sample(options, &settings, sample, started)?),
+        None => None,
+    };
+    if let Some(searched) = &searched {
+        settings = searched.settings.clone();
+    }
+    drop(sample);
     let survey = survey(options, &settings)?;
     if survey.labels.len() < 2 {
         return Err(TrainError::OneClass {
@@ -150,22 +174,20 @@ pub fn train_streaming(
         survey.labels.len(),
         extractor.dimension()
     );
-    let folds = options.folds.clamp(2, 200);
-    let groups = assign_groups(
+    let plan = SplitPlan::new(
         &survey.group_sizes,
-        survey.documents as u64,
         options.validation,
-        folds,
+        options.folds.max(2),
         options.seed,
     );
+    let folds = plan.folds();
     let cache = write_cache(
         options,
         streaming,
         &extractor,
         &survey.labels,
         &survey.digest,
-        folds,
-        &groups,
+        &plan,
     )?;
     let classes = survey.labels.len();
     let parts_except =
@@ -247,15 +269,23 @@ pub fn train_streaming(
     )?;
     drop(cache);
     let features = extractor.dimension();
-    let selection = Selection {
-        settings: extractor.settings().clone(),
-        scores: cross_validation.clone(),
-        trials: vec![FeatureTrial {
+    let selection = match searched {
+        Some(searched) => Selection {
             settings: extractor.settings().clone(),
             scores: cross_validation.clone(),
-            seconds: 0.0,
-        }],
-        skipped: Vec::new(),
+            ..searched
+        },
+        None => Selection {
+            settings: extractor.settings().clone(),
+            scores: cross_validation.clone(),
+            trials: vec![FeatureTrial {
+                settings: extractor.settings().clone(),
+                scores: cross_validation.clone(),
+                seconds: 0.0,
+            }],
+            skipped: Vec::new(),
+            sample_records: None,
+        },
     };
     let edge_warnings = if cross_validation.is_empty() {
         Vec::new()
@@ -314,6 +344,101 @@ fn for_each_chunk(
     Ok(stream.digest())
 }
 
+/// "`what` (pass k of n)" for pass `of_two` of the two feature passes: the sampling pass
+/// comes first when the feature settings are searched.
+fn pass_message(options: &TrainOptions, what: &str, of_two: usize) -> String {
+    let (pass, passes) = if options.search_features {
+        (of_two + 1, 3)
+    } else {
+        (of_two, 2)
+    };
+    format!("{what} (pass {pass} of {passes})")
+}
+
+/// Records of the sample on which `--streaming` chooses the feature settings.
+pub const SAMPLE_RECORDS: usize = 20_000;
+/// Text the sample keeps at most, in bytes: with character n-grams a long document's
+/// features take kilobytes, and the search holds the sample's feature matrices.
+pub const SAMPLE_TEXT_BYTES: usize = 16 << 20;
+
+/// A uniform random sample (seeded) of the records of `options.data`: [`SAMPLE_RECORDS`]
+/// drawn by reservoir sampling in one pass, then, in a seeded random order, as many as fit
+/// in [`SAMPLE_TEXT_BYTES`] of text.
+pub(super) fn sample(options: &TrainOptions) -> Result<Vec<Example>, TrainError> {
+    let mut stream = ExampleStream::open(&options.data, Some(options.task), &options.fields)?;
+    let progress = Progress::bytes(stream.file_size(), "sampling the records (pass 1 of 3)");
+    let counter = stream.counter();
+    let mut rng = StdRng::seed_from_u64(options.seed ^ 0x5a3b1e);
+    let mut failure = None;
+    let mut records = stream
+        .by_ref()
+        .map_while(|read| read.map_err(|error| failure = Some(error)).ok())
+        .inspect(|_| progress.set_position(counter.bytes()))
+        .choose_multiple(&mut rng, SAMPLE_RECORDS);
+    progress.finish_and_clear();
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    // The reservoir's order is not random; its members are.
+    records.shuffle(&mut rng);
+    let mut text_bytes = 0;
+    let kept = records
+        .iter()
+        .take_while(|e| {
+            text_bytes += e.text.len() + e.title.len();
+            text_bytes <= SAMPLE_TEXT_BYTES
+        })
+        .count()
+        .max(1);
+    records.truncate(kept);
+    Ok(records)
+}
+
+/// The feature settings chosen by the in-memory search (`selection::select`, the same grid,
+/// folds and budget) on `sample`, from `base` (whose target features are kept).
+fn search_on_sample(
+    options: &TrainOptions,
+    base: &crate::features::FeatureSettings,
+    sample: &[Example],
+    started: Instant,
+) -> Result<Selection, TrainError> {
+    let labels = super::label_set(sample);
+    let targets: Vec<usize> = sample
+        .iter()
+        .map(|e| labels.iter().position(|l| *l == e.label).unwrap_or(0))
+        .collect();
+    let split = split::parts_of(sample, options.validation, options.folds, options.seed);
+    eprintln!(
+        "choosing the feature settings on a random sample of {} records ({} classes)",
+        sample.len(),
+        labels.len()
+    );
+    if labels.len() < 2 || split.folds.len() < 2 {
+        eprintln!(
+            "the sample is too small to compare settings; keeping {}",
+            selection::describe(base)
+        );
+        return Ok(Selection {
+            settings: base.clone(),
+            scores: Vec::new(),
+            trials: Vec::new(),
+            skipped: Vec::new(),
+            sample_records: Some(sample.len()),
+        });
+    }
+    let mut chosen = selection::select(
+        options,
+        base,
+        sample,
+        &targets,
+        &labels,
+        &split.folds,
+        started,
+    )?;
+    chosen.sample_records = Some(sample.len());
+    Ok(chosen)
+}
+
 /// Records read to choose the default target features.
 const PEEKED_RECORDS: usize = 1_000;
 
@@ -333,40 +458,44 @@ fn survey(
     let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
     let (mut documents, mut has_targets, mut pruned) = (0usize, false, 0usize);
     let (mut group_sizes, mut ungrouped) = (BTreeMap::new(), 0u64);
-    let digest = for_each_chunk(options, "reading (pass 1 of 2)", |chunk| {
-        let keys: Vec<Vec<u64>> = chunk
-            .par_iter()
-            .map_init(Scratch::default, |scratch, example| {
-                let mut keys = Vec::new();
-                settings.distinct_keys(&example.document(), scratch, &mut keys);
-                keys
-            })
-            .collect();
-        for (example, keys) in chunk.iter().zip(keys) {
-            *labels.entry(example.label.clone()).or_insert(0) += 1;
-            has_targets |= example.target.is_some();
-            if options.fields.group.is_some() {
-                match example.group.as_deref() {
-                    Some(group) => match group_sizes.get_mut(group) {
-                        Some(size) => *size += 1,
-                        None => {
-                            group_sizes.insert(group.to_string(), 1);
-                        }
-                    },
-                    None => ungrouped += 1,
+    let digest = for_each_chunk(
+        options,
+        &pass_message(options, "counting the vocabulary", 1),
+        |chunk| {
+            let keys: Vec<Vec<u64>> = chunk
+                .par_iter()
+                .map_init(Scratch::default, |scratch, example| {
+                    let mut keys = Vec::new();
+                    settings.distinct_keys(&example.document(), scratch, &mut keys);
+                    keys
+                })
+                .collect();
+            for (example, keys) in chunk.iter().zip(keys) {
+                *labels.entry(example.label.clone()).or_insert(0) += 1;
+                has_targets |= example.target.is_some();
+                if options.fields.group.is_some() {
+                    match example.group.as_deref() {
+                        Some(group) => match group_sizes.get_mut(group) {
+                            Some(size) => *size += 1,
+                            None => {
+                                group_sizes.insert(group.to_string(), 1);
+                            }
+                        },
+                        None => ungrouped += 1,
+                    }
+                }
+                for key in keys {
+                    *document_frequency.entry(key).or_insert(0) += 1;
                 }
             }
-            for key in keys {
-                *document_frequency.entry(key).or_insert(0) += 1;
+            documents += chunk.len();
+            if document_frequency.len() > MAX_COUNTED_KEYS && settings.min_df >= 2 {
+                document_frequency.retain(|_, df| *df >= 2);
+                pruned += 1;
             }
-        }
-        documents += chunk.len();
-        if document_frequency.len() > MAX_COUNTED_KEYS && settings.min_df >= 2 {
-            document_frequency.retain(|_, df| *df >= 2);
-            pruned += 1;
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     if documents == 0 {
         return Err(crate::corpus::CorpusError::Empty {
             path: options.data.clone(),
@@ -385,52 +514,6 @@ fn survey(
     })
 }
 
-/// The split part of every `--group-field` value, as the in-memory split makes it
-/// (`selection::split_by_groups`, `groups::group_k_fold`): groups in a seeded random order
-/// fill the validation part up to a share `fraction` of the records, the others go, largest
-/// first, each to the fold with the fewest records.
-fn assign_groups(
-    sizes: &BTreeMap<String, u64>,
-    records: u64,
-    fraction: f64,
-    folds: usize,
-    seed: u64,
-) -> FxHashMap<String, u8> {
-    let mut groups: Vec<(&String, u64)> = sizes.iter().map(|(g, n)| (g, *n)).collect();
-    groups.shuffle(&mut StdRng::seed_from_u64(seed));
-    let wanted = (fraction * records as f64).round() as u64;
-    let mut assignment = FxHashMap::default();
-    let mut validation = 0u64;
-    let mut rest = Vec::new();
-    for (group, size) in groups {
-        if validation < wanted {
-            validation += size;
-            assignment.insert(group.clone(), VALIDATION_PART);
-        } else {
-            rest.push((group, size));
-        }
-    }
-    rest.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
-    let mut fold_rows = vec![0u64; folds];
-    for (group, size) in rest {
-        let lightest = (0..folds).min_by_key(|f| fold_rows[*f]).unwrap_or(0);
-        fold_rows[lightest] += size;
-        assignment.insert(group.clone(), lightest as u8);
-    }
-    assignment
-}
-
-/// The part of the split a document without a group falls in, by its text: the validation
-/// part for a share `fraction` of texts, else one of `folds` folds (seeded hashes).
-fn part_of(key: &str, fraction: f64, folds: usize, seed: u64) -> u8 {
-    let h = xxh3_64_with_seed(key.as_bytes(), seed);
-    if (h % 1_000_000) as f64 / 1e6 < fraction {
-        VALIDATION_PART
-    } else {
-        (xxh3_64_with_seed(key.as_bytes(), seed ^ 0x5eed) % folds as u64) as u8
-    }
-}
-
 /// The second pass: every document's vector, class and part, written to the cache.
 fn write_cache(
     options: &TrainOptions,
@@ -438,9 +521,9 @@ fn write_cache(
     extractor: &FeatureExtractor,
     labels: &[String],
     digest: &str,
-    folds: usize,
-    groups: &FxHashMap<String, u8>,
+    plan: &SplitPlan,
 ) -> Result<FeatureCache, TrainError> {
+    let folds = plan.folds();
     let mut key = Sha256::new();
     key.update(digest.as_bytes());
     key.update(format!("{:?}", options.fields.group).as_bytes());
@@ -462,7 +545,7 @@ fn write_cache(
         .enumerate()
         .map(|(i, l)| (l.as_str(), i as u16))
         .collect();
-    let second = for_each_chunk(options, "featurising (pass 2 of 2)", |chunk| {
+    let second = for_each_chunk(options, &pass_message(options, "featurising", 2), |chunk| {
         let vectors: Vec<_> = chunk
             .par_iter()
             .map_init(Scratch::default, |scratch, example| {
@@ -475,11 +558,11 @@ fn write_cache(
                     path: options.data.clone(),
                 });
             };
-            let part = match example.group.as_deref().and_then(|g| groups.get(g)) {
-                Some(part) => *part,
-                None => part_of(&example.text, options.validation, folds, options.seed),
-            };
-            writer.push(*class, part, vector)?;
+            writer.push(
+                *class,
+                plan.part(&example.text, example.group.as_deref()),
+                vector,
+            )?;
         }
         Ok(())
     })?;

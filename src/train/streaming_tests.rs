@@ -1,11 +1,13 @@
 //! Tests of streaming training: a model as good as the in-memory one on a small corpus,
-//! nothing left behind by a failed run, and a feature cache that refuses a file it did not
-//! write.
+//! feature settings chosen on a uniform sample as the in-memory search chooses them, nothing
+//! left behind by a failed run, and a feature cache that refuses a file it did not write.
 
 use std::path::{Path, PathBuf};
 
 use super::cache::{CacheError, CacheWriter};
-use super::streaming::{train_streaming, StreamingOptions};
+use super::streaming::{
+    sample, train_streaming, StreamingOptions, SAMPLE_RECORDS, SAMPLE_TEXT_BYTES,
+};
 use super::*;
 use crate::features::SparseVector;
 use crate::model::Classifier;
@@ -123,6 +125,76 @@ fn a_streamed_model_classifies_as_well_as_the_in_memory_one() {
         (streamed - in_memory).abs() <= 0.02,
         "{streamed} vs {in_memory}"
     );
+}
+
+#[test]
+fn without_feature_flags_the_settings_are_chosen_on_a_sample_as_in_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("train.jsonl");
+    std::fs::write(&data, corpus(600)).expect("write");
+    let mut searched = options(data, dir.path(), "streamed");
+    searched.search_features = true;
+    let streamed = train_streaming(&searched, &streaming(dir.path())).expect("streamed");
+    // The corpus is smaller than the sample: the search saw every record, split as in memory.
+    assert_eq!(streamed.selection.sample_records, Some(600));
+    assert!(
+        streamed.selection.trials.len() >= 3,
+        "{:?}",
+        streamed.selection.trials
+    );
+    searched.name = "in-memory".into();
+    let in_memory = train(&searched).expect("in memory");
+    assert_eq!(in_memory.selection.sample_records, None);
+    assert_eq!(streamed.selection.settings, in_memory.selection.settings);
+    let tried = |outcome: &TrainOutcome| -> Vec<FeatureSettings> {
+        outcome
+            .selection
+            .trials
+            .iter()
+            .map(|t| t.settings.clone())
+            .collect()
+    };
+    assert_eq!(tried(&streamed), tried(&in_memory));
+    // The model holds the chosen settings, and the stream's own cross-validation chose the
+    // penalty.
+    let model = Classifier::load(&streamed.path).expect("load");
+    assert_eq!(*model.extractor().settings(), streamed.selection.settings);
+    assert_eq!(streamed.cross_validation.len(), 2);
+}
+
+#[test]
+fn the_sample_is_uniform_over_a_sorted_file_and_bounded_in_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("sorted.jsonl");
+    // Sorted by label, 1,000 bytes of text each: the first records are all one class, and
+    // the whole sample would hold more text than the bound.
+    let records = SAMPLE_RECORDS * 3 / 2;
+    let filler = "w".repeat(990);
+    let lines: Vec<String> = (0..records)
+        .map(|i| {
+            let label = if i < records / 2 { "first" } else { "second" };
+            format!("{{\"text\": \"{i:08} {filler}\", \"topic\": \"{label}\"}}")
+        })
+        .collect();
+    std::fs::write(&data, lines.join("\n")).expect("write");
+    let drawn = sample(&options(data, dir.path(), "x")).expect("sample");
+    let text: usize = drawn.iter().map(|e| e.text.len()).sum();
+    assert!(text <= SAMPLE_TEXT_BYTES, "{text} bytes of text");
+    assert!(
+        drawn.len() > SAMPLE_TEXT_BYTES / 1_100,
+        "{} records",
+        drawn.len()
+    );
+    let second = drawn.iter().filter(|e| e.label == "second").count() as f64;
+    let share = second / drawn.len() as f64;
+    assert!(
+        (0.45..0.55).contains(&share),
+        "share of the second half {share}"
+    );
+    let mut distinct: Vec<&str> = drawn.iter().map(|e| e.text.as_str()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), drawn.len(), "a record drawn twice");
 }
 
 #[test]
