@@ -3,8 +3,10 @@
 # the same flags (the README's commands), once `--streaming`, and both models are evaluated
 # on the corpus' test split, and a third time streaming at the L2 penalty the in-memory run
 # chose. Prints test macro-F1 (and the official metric where the corpus has one) of each and
-# the differences in points; the bar is |difference| <= 0.5.
-#   benches/streaming_agreement.sh [corpus ...]   (bbc semeval fnc1 newsmtsc; default all)
+# the differences in points; the bar is |difference| <= 0.5. With --defaults, every run gets
+# no flags but task, data and name, so both paths choose the feature settings themselves
+# (streaming on its uniform sample of the records).
+#   benches/streaming_agreement.sh [--defaults] [corpus ...]   (bbc semeval fnc1 newsmtsc; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=../shared/data
@@ -25,6 +27,10 @@ TASK[newsmtsc]=stance; TRAIN[newsmtsc]=$DATA/newsmtsc/train.jsonl
 TEST[newsmtsc]=$DATA/newsmtsc/test_mt.jsonl
 FLAGS[newsmtsc]="--target-features mention --word-ngrams 1-2 --balanced"
 
+if [ "${1:-}" = --defaults ]; then
+    shift
+    for c in "${!FLAGS[@]}"; do FLAGS[$c]=""; done
+fi
 corpora=("$@")
 [ ${#corpora[@]} -eq 0 ] && corpora=(bbc semeval fnc1 newsmtsc)
 figure() { # model test -> "macro-F1 official"

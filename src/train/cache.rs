@@ -1,6 +1,6 @@
 //! The disk cache of feature vectors that streaming training fits from (as Vowpal Wabbit
 //! caches its parsed examples): each document's TF-IDF vector, class and part (its
-//! cross-validation fold or the validation part), written once by the second pass over the
+//! cross-validation fold or the validation part), written once by the cache pass over the
 //! data and read back block by block by every epoch of every fit.
 //!
 //! The file lives in a temporary directory and is deleted when the cache is dropped, so a

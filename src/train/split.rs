@@ -12,8 +12,8 @@
 //!   on one side and fold sizes are balanced on average.
 //!
 //! The rule needs the number of records per group value, not the documents: the streaming
-//! path counts them in its first pass. Only the in-memory path, which holds every text, also
-//! joins identical texts that carry different group values ([`parts_of`]).
+//! path counts them in its vocabulary pass. Only the in-memory path, which holds every text,
+//! also joins identical texts that carry different group values ([`parts_of`]).
 
 use std::collections::BTreeMap;
 

@@ -7,14 +7,14 @@
 //!    settings (`selection::select`: the same grid, folds and `--budget`). The target
 //!    features' default is read off the sample too. The L2 penalty and class weighting are
 //!    then chosen on the whole stream, since the best penalty depends on the corpus size.
-//! 1. The first pass counts labels and the document frequency of every feature key (the
+//! 1. The vocabulary pass counts labels and the document frequency of every feature key (the
 //!    vocabulary). Its table grows with the number of distinct n-grams, not documents; when
 //!    it outgrows [`MAX_COUNTED_KEYS`], keys seen in one document so far are dropped (with a
 //!    minimum document frequency of 2 or more, the ones least likely to be kept).
-//! 2. The second pass turns each document into its TF-IDF vector and writes it, with its
+//! 2. The cache pass turns each document into its TF-IDF vector and writes it, with its
 //!    class and its part of the split, to the disk feature cache (`cache.rs`). The parts
 //!    follow the in-memory path's rule (`split.rs`): a `--group-field` value's part is
-//!    assigned after the first pass, which counts records per value (memory grows with the
+//!    assigned after the vocabulary pass, which counts records per value (memory grows with the
 //!    number of groups, not of documents), and a document without one goes by seeded hashes
 //!    of its text. Only the in-memory split also joins identical texts of different groups,
 //!    which needs every text at once.
@@ -54,7 +54,7 @@ use crate::features::{FeatureExtractor, Scratch, TargetFeatures};
 use crate::model::estimator::softmax_in_place;
 use crate::progress::Progress;
 
-/// Distinct feature keys the first pass counts before it drops those seen once.
+/// Distinct feature keys the vocabulary pass counts before it drops those seen once.
 pub const MAX_COUNTED_KEYS: usize = 6_000_000;
 /// Documents read and featurised together (in parallel) by each pass.
 const CHUNK: usize = 4096;
@@ -70,7 +70,7 @@ pub struct StreamingOptions {
     pub cache_dir: PathBuf,
 }
 
-/// What the first pass found.
+/// What the vocabulary pass found.
 struct Survey {
     labels: Vec<String>,
     documents: usize,
@@ -96,9 +96,8 @@ pub fn train_streaming(
     // per-target settings and switching to none when no target was seen gives the same
     // vocabulary as counting without.
     // Whether the data gives mention offsets, and how often its targets recur, is read off
-    // its first records, since the vocabulary pass needs the layout already.
-    // With no feature setting given, the first pass is a uniform sample of the records, on
-    // which the feature settings are chosen (and the targets read).
+    // its first records (or, with no feature setting given, off the uniform sample on which
+    // the feature settings are chosen), since the vocabulary pass needs the layout already.
     let sample = if options.search_features {
         Some(sample(options)?)
     } else {
@@ -449,7 +448,7 @@ fn peek_targets(options: &TrainOptions) -> Result<super::TargetsSeen, TrainError
     Ok(super::TargetsSeen::of(&examples))
 }
 
-/// The first pass: labels, targets and document frequencies.
+/// The vocabulary pass: labels, targets and document frequencies.
 fn survey(
     options: &TrainOptions,
     settings: &crate::features::FeatureSettings,
@@ -514,7 +513,7 @@ fn survey(
     })
 }
 
-/// The second pass: every document's vector, class and part, written to the cache.
+/// The cache pass: every document's vector, class and part, written to the cache.
 fn write_cache(
     options: &TrainOptions,
     streaming: &StreamingOptions,
