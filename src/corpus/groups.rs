@@ -3,7 +3,7 @@
 //! sentence with several targets) and those sharing a value of the `--group-field` (an
 //! outlet, author or event), so that the figures estimate performance on unseen ones.
 //! The two relations are merged with a disjoint-set union: a group is a connected set.
-//! Folds follow scikit-learn's GroupKFold: largest groups first, each to the lightest fold.
+//! Which side each group goes to is `train::split`'s job.
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -78,23 +78,6 @@ pub fn group_rows(examples: &[Example], rows: &[usize], seed: u64) -> Vec<Vec<us
     groups
 }
 
-/// Splits `groups` into `folds` folds of about equal size, never dividing a group: the
-/// largest groups first (ties in the given order), each to the fold with the fewest rows.
-pub fn group_k_fold(groups: Vec<Vec<usize>>, folds: usize) -> Vec<Vec<usize>> {
-    let mut groups = groups;
-    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
-    let mut out = vec![Vec::new(); folds.max(1)];
-    for group in groups {
-        if let Some(lightest) = out.iter_mut().min_by_key(|f| f.len()) {
-            lightest.extend(group);
-        }
-    }
-    for fold in &mut out {
-        fold.sort_unstable();
-    }
-    out
-}
-
 /// The number of distinct `--group-field` values among `examples` (0 when none has one).
 pub fn distinct_group_values(examples: &[Example]) -> usize {
     let mut values: Vec<&str> = examples.iter().filter_map(|e| e.group.as_deref()).collect();
@@ -139,28 +122,5 @@ pub(crate) mod tests {
         let mut part = group_rows(&examples, &[2, 3], 7);
         part.sort();
         assert_eq!(part, vec![vec![2], vec![3]]);
-    }
-
-    #[test]
-    fn folds_keep_groups_whole_and_balance_sizes() {
-        let groups = vec![
-            vec![0, 1, 2, 3],
-            vec![4],
-            vec![5, 6],
-            vec![7],
-            vec![8, 9, 10],
-        ];
-        let folds = group_k_fold(groups.clone(), 3);
-        assert_eq!(folds.len(), 3);
-        for group in &groups {
-            let holding = folds
-                .iter()
-                .filter(|f| group.iter().any(|i| f.contains(i)))
-                .count();
-            assert_eq!(holding, 1, "{group:?} split across folds {folds:?}");
-        }
-        let mut sizes: Vec<usize> = folds.iter().map(Vec::len).collect();
-        sizes.sort();
-        assert_eq!(sizes, vec![3, 4, 4]);
     }
 }

@@ -1,6 +1,7 @@
 //! Model selection on the training data only (its folds come from `split.rs`): the grid of
-//! candidate settings (L2 penalty × class-weight power) scored by cross-validation, and, when no feature setting was given, a coordinate
-//! search over a small feature grid within a time budget.
+//! candidate settings (L2 penalty × class-weight power) scored by cross-validation, and,
+//! when no feature setting was given, a coordinate search over a small feature grid within
+//! a time budget.
 
 use std::time::Instant;
 

@@ -105,14 +105,20 @@ impl SplitPlan {
 pub fn group_sizes(examples: &[Example]) -> BTreeMap<String, u64> {
     let mut sizes = BTreeMap::new();
     for group in examples.iter().filter_map(|e| e.group.as_deref()) {
-        match sizes.get_mut(group) {
-            Some(size) => *size += 1,
-            None => {
-                sizes.insert(group.to_string(), 1);
-            }
-        }
+        count_group(&mut sizes, group);
     }
     sizes
+}
+
+/// Counts one more record of group value `group` in `sizes` (allocating the key only for
+/// a new value).
+pub fn count_group(sizes: &mut BTreeMap<String, u64>, group: &str) {
+    match sizes.get_mut(group) {
+        Some(size) => *size += 1,
+        None => {
+            sizes.insert(group.to_string(), 1);
+        }
+    }
 }
 
 /// An in-memory corpus split: example indices of the validation part and of each fold
@@ -230,6 +236,23 @@ mod tests {
         }
         // Another seed gives another split.
         assert_ne!(parts_of(&examples, 0.25, 4, 6), split);
+    }
+
+    #[test]
+    fn group_values_go_largest_first_to_the_lightest_fold() {
+        let sizes: BTreeMap<String, u64> = [("a", 4), ("b", 1), ("c", 2), ("d", 1), ("e", 3)]
+            .into_iter()
+            .map(|(g, n)| (g.to_string(), n))
+            .collect();
+        let plan = SplitPlan::new(&sizes, 0.0, 3, 9);
+        let mut rows = [0u64; 3];
+        for (value, size) in &sizes {
+            let part = plan.part("any text", Some(value));
+            assert_ne!(part, VALIDATION_PART, "{value}");
+            rows[part as usize] += size;
+        }
+        rows.sort_unstable();
+        assert_eq!(rows, [3, 4, 4]);
     }
 
     #[test]

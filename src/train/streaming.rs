@@ -474,12 +474,7 @@ fn survey(
                 has_targets |= example.target.is_some();
                 if options.fields.group.is_some() {
                     match example.group.as_deref() {
-                        Some(group) => match group_sizes.get_mut(group) {
-                            Some(size) => *size += 1,
-                            None => {
-                                group_sizes.insert(group.to_string(), 1);
-                            }
-                        },
+                        Some(group) => split::count_group(&mut group_sizes, group),
                         None => ungrouped += 1,
                     }
                 }
